@@ -1,0 +1,296 @@
+"""The ``skyglass`` command: the window (default), and headless ``info``, ``render``, ``demo``.
+
+Errors follow one contract: exit status 2 and a single line ``skyglass: error: ...``
+on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from processing.errors import SkyglassError
+
+SUBCOMMANDS = ("info", "render", "demo")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the error line our contract asks for."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        self.exit(2, f"skyglass: error: {message}\n")
+
+
+def _hdu_arg(text: str) -> int | str:
+    return int(text) if text.strip().lstrip("-").isdigit() else text
+
+
+def _plane_arg(text: str) -> int:
+    try:
+        plane = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"plane must be a whole number, got {text!r}") from None
+    if plane < 1:
+        raise argparse.ArgumentTypeError("planes are numbered from 1 (as in DS9's cube dialog)")
+    return plane
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the headless subcommands."""
+    from processing.colormaps import COLORMAPS
+    from processing.stretch import SCALES
+
+    parser = _Parser(prog="skyglass", description="FITS viewer and editor (headless commands).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    common = _Parser(add_help=False)
+    common.add_argument("file", help="FITS (.fits, .fits.gz, .fz) or PNG/JPEG/TIFF file")
+    common.add_argument(
+        "--hdu",
+        type=_hdu_arg,
+        default=None,
+        help="HDU number (0 = primary) or EXTNAME; default: first image HDU",
+    )
+    common.add_argument(
+        "--plane",
+        type=_plane_arg,
+        default=None,
+        help="plane of a cube, from 1 (default 1; a colour image shows in colour)",
+    )
+    common.add_argument(
+        "--limits", default=None, help="minmax, zscale, zmax, a percentage (99.5) or LOW,HIGH"
+    )
+
+    info = sub.add_parser("info", parents=[common], help="describe a file and its image")
+    info.add_argument("--at", metavar="X,Y", help="FITS pixel (1-based) to report the value of")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+
+    render = sub.add_parser(
+        "render", parents=[common], help="render an image to PNG as DS9 shows it"
+    )
+    render.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    render.add_argument("--scale", default="linear", help="one of: " + ", ".join(SCALES))
+    render.add_argument("--exponent", type=float, default=1000.0, help="log/pow exponent (1000)")
+    render.add_argument("--cmap", default="grey", help="one of: " + ", ".join(COLORMAPS))
+    render.add_argument("--invert", action="store_true", help="invert the colormap")
+    render.add_argument("--contrast", type=float, default=1.0, help="DS9 contrast (1)")
+    render.add_argument("--bias", type=float, default=0.5, help="DS9 bias (0.5)")
+    render.add_argument("--zoom", default="1", help="zoom factor, e.g. 2, 0.5 or 1/4 (1)")
+
+    demo = sub.add_parser("demo", help="write a synthetic observing night with truth files")
+    demo.add_argument("folder", metavar="DIR")
+    demo.add_argument("--size", type=int, default=2048, help="frame size in pixels (2048)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    return parser
+
+
+def _load(args):
+    from processing.reader import open_image
+
+    return open_image(args.file, hdu=args.hdu, plane=(args.plane or 1) - 1)
+
+
+def cmd_info(args) -> int:
+    from processing.coords import parse_xy
+    from processing.errors import InvalidParameterError
+    from processing.limits import compute_limits, parse_limits
+    from processing.stats import format_sexagesimal, image_stats, pixel_value, sky_position
+
+    spec = parse_limits(args.limits or "zscale")
+    image = _load(args)
+    data = image.data
+    ny, nx = image.shape
+    stats = image_stats(data)
+    low, high = compute_limits(data, spec)
+    result = {
+        "file": image.path,
+        "hdus": [h.to_dict() for h in image.hdus],
+        "hdu": image.hdu_index,
+        "plane": image.plane_index + 1,
+        "nplanes": image.nplanes,
+        "shape": list(image.axis_shape),
+        "dtype": next(h.dtype for h in image.hdus if h.index == image.hdu_index),
+        "bunit": image.bunit,
+        **{k: stats[k] for k in ("min", "max", "mean", "median", "std", "nan_count")},
+        "limits_mode": spec.label,
+        "limits": [low, high],
+    }
+    if stats["median_sampled"]:
+        result["median_sampled"] = True
+    center = sky_position(image.wcs, (nx + 1) / 2.0, (ny + 1) / 2.0)
+    if center is not None:
+        result["center"] = {"ra": center[0], "dec": center[1]}
+    if args.at:
+        try:
+            x, y = parse_xy(args.at)
+        except ValueError as exc:
+            raise InvalidParameterError(f"--at: {exc}") from None
+        value = pixel_value(data, x, y)
+        at = {"x": x, "y": y, "value": None if math.isnan(value) else value}
+        pos = sky_position(image.wcs, x, y)
+        if pos is not None:
+            at["ra"], at["dec"] = pos
+        result["at"] = at
+
+    if args.json:
+        print(json.dumps(result, allow_nan=False, default=float))
+        return 0
+    print(image.path)
+    print(f"  {'HDU':>3}  {'name':<16} {'kind':<6} {'shape':<18} dtype")
+    for h in image.hdus:
+        shape = (
+            " x ".join(str(n) for n in reversed(h.shape))
+            if h.kind == "image"
+            else (f"{h.shape[0]} rows" if h.kind == "table" else "-")
+        )
+        mark = "*" if h.index == image.hdu_index else " "
+        print(f" {mark}{h.index:>3}  {h.name:<16} {h.kind:<6} {shape:<18} {h.dtype}")
+    unit = f" {image.bunit}" if image.bunit else ""
+    print(
+        f"image: {nx} x {ny} (NAXIS1 x NAXIS2), {result['dtype']}, plane {result['plane']} "
+        f"of {image.nplanes}"
+    )
+
+    def f(v):
+        return "n/a" if v is None else f"{v:.6g}"
+
+    print(
+        f"  min {f(stats['min'])}  max {f(stats['max'])}  mean {f(stats['mean'])}  "
+        f"median {f(stats['median'])}{' (sampled)' if stats['median_sampled'] else ''}  "
+        f"std {f(stats['std'])}{unit}"
+    )
+    print(f"  NaN/Inf pixels {stats['nan_count']}")
+    print(f"  limits ({spec.label}): {low:.6g} {high:.6g}")
+    if center is not None:
+        ra_s, dec_s = format_sexagesimal(*center)
+        print(f"  centre: RA {ra_s}  Dec {dec_s}  ({center[0]:.6f}, {center[1]:.6f} deg)")
+    if args.at:
+        at = result["at"]
+        value = "NaN" if at["value"] is None else f"{at['value']:.6g}{unit}"
+        line = f"  at ({at['x']:g}, {at['y']:g}): {value}"
+        if "ra" in at:
+            ra_s, dec_s = format_sexagesimal(at["ra"], at["dec"])
+            line += f"  RA {ra_s}  Dec {dec_s}  ({at['ra']:.6f}, {at['dec']:.6f} deg)"
+        print(line)
+    return 0
+
+
+def cmd_render(args) -> int:
+    import imageio.v3 as iio
+
+    from processing.fileio import atomic_write
+    from processing.render import (
+        DisplaySettings,
+        render_composite,
+        render_plane,
+        to_display_rows,
+        zoom_factor,
+    )
+
+    zoom = zoom_factor(args.zoom)
+    settings = DisplaySettings(
+        scale=args.scale,
+        exponent=args.exponent,
+        limits=args.limits or "minmax",
+        contrast=args.contrast,
+        bias=args.bias,
+        cmap=args.cmap,
+        invert=args.invert,
+    ).validated()
+    import os
+
+    if not args.output.lower().endswith(".png"):
+        raise SkyglassError(f"{args.output}: the output must be a .png file.")
+    if os.path.exists(args.output) and os.path.samefile(args.output, args.file):
+        raise SkyglassError(f"{args.output}: refusing to write over the input file.")
+    image = _load(args)
+    if image.is_rgb and args.plane is None:
+        planes = [image.cube.plane(i) for i in range(3)]
+        rgba = render_composite(planes, settings, zoom)
+    else:
+        rgba = render_plane(image.data, settings, zoom)
+    rgb = to_display_rows(rgba)[..., :3]
+    # A rendered PNG is derived output, replaced like any -o target (never the input).
+    atomic_write(args.output, lambda tmp: iio.imwrite(tmp, rgb, extension=".png"), overwrite=True)
+    print(f"wrote {args.output} ({rgb.shape[1]} x {rgb.shape[0]})")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from processing.demo import generate_night
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"\r  [{fraction * 100:5.1f}%] {message:<28}", end="", file=sys.stderr, flush=True)
+
+    night = generate_night(args.folder, size=args.size, seed=args.seed, progress=progress)
+    print(file=sys.stderr)
+    print(
+        f"wrote {len(night.all_frames)} frames to {night.folder}: {len(night.biases)} biases, "
+        f"{len(night.darks)} darks, {len(night.flats)} flats, {len(night.lights)} lights; "
+        f"truth in {night.truth}"
+    )
+    return 0
+
+
+def run_gui(files: list[str]) -> int:
+    """Start the window; until it exists, render the demo night's first light to a PNG."""
+    try:
+        from app.main_window import run  # noqa: F401 - provided by the viewer issue
+    except ImportError:
+        return _render_demo_instead(files)
+    return run(files)
+
+
+def _render_demo_instead(files: list[str]) -> int:
+    import os
+
+    from app.paths import cache_dir, demo_first_light, ensure_demo_night
+
+    if files:
+        raise SkyglassError("the window is not built yet; use 'skyglass render FILE -o OUT.png'.")
+    print("skyglass: preparing the demo night (first run only)...", file=sys.stderr)
+    folder = ensure_demo_night()
+    out = os.path.join(cache_dir(), "demo-preview.png")
+    args = build_parser().parse_args(
+        ["render", str(demo_first_light(folder)), "-o", out, "--limits", "zscale", "--zoom", "0.5"]
+    )
+    cmd_render(args)
+    print(
+        f"skyglass: the window is not available yet; the demo night is in {folder} and a "
+        f"preview was rendered to {out}"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``skyglass`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+            return run_gui(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # usage errors and --help: argparse already printed
+            return int(exc.code or 0)
+        handler = {"info": cmd_info, "render": cmd_render, "demo": cmd_demo}[args.command]
+        return handler(args)
+    except SkyglassError as exc:
+        print(f"skyglass: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("skyglass: error: not enough memory for this image.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("skyglass: interrupted", file=sys.stderr)
+        return 130
+    except InterruptedError as exc:
+        print(f"skyglass: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: say so in one line, never a traceback
+        print(
+            f"skyglass: error: internal error ({type(exc).__name__}: {exc}); please report it.",
+            file=sys.stderr,
+        )
+        return 2

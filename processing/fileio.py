@@ -1,0 +1,75 @@
+"""Safe writing: every file is written to a temporary name beside it, then renamed.
+
+A crash or a full disk mid-write leaves the old file whole.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+
+from astropy.io import fits
+
+from processing.errors import SkyglassError
+
+
+def atomic_write(
+    path: str | os.PathLike, write: Callable[[str], None], overwrite: bool = False
+) -> None:
+    """Write a file atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination.
+    write : callable
+        ``write(temporary_path)`` writes the whole file there.
+    overwrite : bool
+        Replace an existing file; if False and the file exists, raise SkyglassError.
+    """
+    path = os.fspath(path)
+    if os.path.exists(path) and not overwrite:
+        raise SkyglassError(f"{path}: already exists; choose another name or allow overwriting.")
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise SkyglassError(f"{path}: cannot create folder {folder} ({exc.strerror}).") from exc
+    suffix = "".join(os.path.basename(path).partition(".")[1:])
+    fd, tmp = tempfile.mkstemp(
+        prefix=".skyglass-", suffix="." + suffix if suffix else "", dir=folder
+    )
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, _final_mode(path))
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise SkyglassError(f"{path}: could not be written ({exc.strerror or exc}).") from exc
+        raise
+
+
+def _final_mode(path: str) -> int:
+    """Keep a replaced file's permissions; give a new one the usual umask-based mode."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def atomic_write_fits(hdul: fits.HDUList, path: str | os.PathLike, overwrite: bool = False) -> None:
+    """Write an HDUList atomically (see :func:`atomic_write`)."""
+    atomic_write(
+        path,
+        lambda tmp: hdul.writeto(tmp, overwrite=True, output_verify="silentfix"),
+        overwrite=overwrite,
+    )

@@ -1,0 +1,436 @@
+"""Reading images: FITS (plain, gzip, tile-compressed) and PNG/JPEG/TIFF.
+
+Everything returns a :class:`LoadedImage` holding lazy physical pixel values, the header
+and the celestial WCS. Every failure raises :class:`~processing.errors.ImageReadError`
+with the file name and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from processing.errors import ImageReadError
+from processing.scaled import ScaledArray
+
+RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+FITS_SUFFIXES = {".fits", ".fit", ".fts", ".fz", ".gz", ".fits.gz", ".fit.gz", ".fts.gz"}
+
+
+@dataclass(frozen=True)
+class HDUInfo:
+    """One HDU of a file as DS9's file dialog lists it.
+
+    Attributes
+    ----------
+    index : int
+        0-based HDU number (``file.fits[1]`` is the first extension, as in DS9).
+    name : str
+        EXTNAME, or ``PRIMARY`` for the first HDU.
+    kind : str
+        ``"image"``, ``"table"`` or ``"empty"``.
+    shape : tuple of int
+        numpy shape (slowest axis first); for tables ``(nrows,)``.
+    dtype : str
+        The physical data type (``uint16`` for BZERO=32768 data) or ``table``.
+    """
+
+    index: int
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    dtype: str
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "name": self.name,
+            "kind": self.kind,
+            "shape": list(self.shape),
+            "dtype": self.dtype,
+        }
+
+
+@dataclass
+class LoadedImage:
+    """An image HDU (or raster file) opened for display and analysis.
+
+    Attributes
+    ----------
+    path : str
+        The file it came from.
+    hdus : list of HDUInfo
+        Every HDU of the file (one pseudo-HDU for a raster file).
+    hdu_index : int
+        The HDU shown.
+    header : astropy.io.fits.Header
+        That HDU's header (a synthetic one for raster files).
+    cube : ScaledArray
+        All planes, shape ``(nplanes, ny, nx)``.
+    plane_index : int
+        0-based index of the current plane.
+    wcs : astropy.wcs.WCS or None
+        The celestial part of the header's WCS, if it has one.
+    is_rgb : bool
+        True for a colour raster whose three planes are R, G, B.
+    """
+
+    path: str
+    hdus: list[HDUInfo]
+    hdu_index: int
+    header: fits.Header
+    cube: ScaledArray
+    plane_index: int = 0
+    wcs: object | None = None
+    is_rgb: bool = False
+    axis_shape: tuple[int, ...] = ()
+    _hdul: object | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> ScaledArray:
+        """The current 2-D plane (lazy; index it to read pixels)."""
+        return self.cube.plane(self.plane_index)
+
+    @property
+    def nplanes(self) -> int:
+        return self.cube.shape[0]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(ny, nx)`` of one plane."""
+        return self.cube.shape[1], self.cube.shape[2]
+
+    @property
+    def bunit(self) -> str:
+        return str(self.header.get("BUNIT", "")).strip()
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    def set_plane(self, index: int) -> None:
+        """Choose the plane shown (0-based)."""
+        if not 0 <= index < self.nplanes:
+            raise ImageReadError(
+                f"{self.name}: plane {index + 1} does not exist; the image has "
+                f"{self.nplanes} plane(s) (1 to {self.nplanes})."
+            )
+        self.plane_index = index
+
+    def close(self) -> None:
+        """Release the file (memory maps stay valid while arrays refer to them)."""
+        if self._hdul is not None:
+            self._hdul.close()
+            self._hdul = None
+
+
+def _is_raster(path: str) -> bool:
+    return Path(path).suffix.lower() in RASTER_SUFFIXES
+
+
+def _check_file(path: str) -> None:
+    if not os.path.exists(path):
+        raise ImageReadError(f"{path}: no such file.")
+    if os.path.isdir(path):
+        raise ImageReadError(f"{path}: is a folder, not an image file.")
+    if not os.access(path, os.R_OK):
+        raise ImageReadError(f"{path}: permission denied; check the file's permissions.")
+    if os.path.getsize(path) == 0:
+        raise ImageReadError(f"{path}: the file is empty.")
+
+
+def _starts_like_fits(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(9) == b"SIMPLE  ="
+    except OSError:
+        return False
+
+
+def _open_fits(path: str) -> fits.HDUList:
+    """Open a FITS file lazily, turning astropy's complaints into ImageReadError."""
+    name = os.path.basename(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            hdul = fits.open(
+                path,
+                memmap=True,
+                do_not_scale_image_data=True,
+                lazy_load_hdus=False,
+                ignore_missing_end=True,
+            )
+        except OSError as exc:
+            msg = str(exc)
+            if "SIMPLE" in msg or "Empty or corrupt" in msg:
+                if _starts_like_fits(path):
+                    raise ImageReadError(
+                        f"{name}: the FITS header is incomplete; the file is truncated or corrupt."
+                    ) from exc
+                raise ImageReadError(
+                    f"{name}: not a FITS file (no valid FITS header found)."
+                ) from exc
+            raise ImageReadError(f"{name}: cannot be read as FITS ({msg}).") from exc
+        except Exception as exc:  # astropy raises many types on garbage input
+            raise ImageReadError(f"{name}: cannot be read as FITS ({exc}).") from exc
+    for w in caught:
+        if "truncated" in str(w.message):
+            hdul.close()
+            raise ImageReadError(
+                f"{name}: the file is truncated ({w.message}). It may still be being "
+                "written, or the copy was interrupted."
+            )
+    return hdul
+
+
+def _hdu_kind(hdu) -> str:
+    if isinstance(hdu, (fits.BinTableHDU, fits.TableHDU)):
+        return "table"
+    if isinstance(hdu, fits.GroupsHDU):
+        return "table"
+    if isinstance(hdu, (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)):
+        naxis = hdu.header.get("ZNAXIS", hdu.header.get("NAXIS", 0))
+        if naxis == 0 or any(n == 0 for n in (hdu.shape or (0,))):
+            return "empty"
+        return "image"
+    return "empty"
+
+
+def _scaling(header: fits.Header) -> tuple[float, float, int | None]:
+    bscale = float(header.get("BSCALE", 1.0))
+    bzero = float(header.get("BZERO", 0.0))
+    blank = header.get("BLANK")
+    return bscale, bzero, int(blank) if isinstance(blank, (int, np.integer)) else None
+
+
+def _describe(hdul: fits.HDUList) -> list[HDUInfo]:
+    infos = []
+    for i, hdu in enumerate(hdul):
+        kind = _hdu_kind(hdu)
+        name = hdu.name or ("PRIMARY" if i == 0 else "")
+        if kind == "table":
+            shape: tuple[int, ...] = (int(hdu.header.get("NAXIS2", 0)),)
+            dtype = "table"
+        elif kind == "image":
+            shape = tuple(int(n) for n in hdu.shape)
+            bitpix = hdu.header.get("ZBITPIX", hdu.header.get("BITPIX"))
+            raw = np.dtype(fits.BITPIX2DTYPE[bitpix]) if bitpix in fits.BITPIX2DTYPE else None
+            if raw is None:
+                dtype = str(bitpix)
+            else:
+                bscale, bzero, _ = _scaling(hdu.header)
+                dtype = str(ScaledArray(np.empty(0, raw), bscale, bzero).physical_dtype)
+        else:
+            shape, dtype = (), ""
+        infos.append(HDUInfo(i, name, kind, shape, dtype))
+    return infos
+
+
+def list_hdus(path: str) -> list[HDUInfo]:
+    """List every HDU of a FITS file with its kind, shape and dtype, reading headers only.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+
+    Returns
+    -------
+    list of HDUInfo
+
+    Raises
+    ------
+    ImageReadError
+        If the file cannot be read.
+    """
+    _check_file(path)
+    if _is_raster(path):
+        return open_image(path).hdus
+    hdul = _open_fits(path)
+    try:
+        return _describe(hdul)
+    finally:
+        hdul.close()
+
+
+def _select_hdu(infos: list[HDUInfo], hdu: int | str | None, name: str) -> int:
+    if hdu is None:
+        for info in infos:
+            if info.kind == "image":
+                return info.index
+        raise ImageReadError(
+            f"{name}: no image in this file (HDUs: "
+            + ", ".join(f"{i.index} {i.name} {i.kind}" for i in infos)
+            + ")."
+        )
+    if isinstance(hdu, str) and hdu.strip().lstrip("-").isdigit():
+        hdu = int(hdu)
+    if isinstance(hdu, (int, np.integer)):
+        if not 0 <= hdu < len(infos):
+            raise ImageReadError(
+                f"{name}: HDU {hdu} does not exist; the file has HDUs 0 to {len(infos) - 1}."
+            )
+        index = int(hdu)
+    else:
+        matches = [i.index for i in infos if i.name.upper() == str(hdu).strip().upper()]
+        if not matches:
+            names = ", ".join(i.name for i in infos if i.name)
+            raise ImageReadError(f"{name}: no HDU named {hdu!r} (names: {names}).")
+        index = matches[0]
+    kind = infos[index].kind
+    if kind != "image":
+        what = "a table" if kind == "table" else "empty"
+        raise ImageReadError(
+            f"{name}: HDU {index} ({infos[index].name}) is {what}, not an image; "
+            "choose an image HDU."
+        )
+    return index
+
+
+def celestial_wcs(header: fits.Header):
+    """Return the celestial WCS of a header, or None when it has none or it is invalid."""
+    from astropy.wcs import WCS, FITSFixedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FITSFixedWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            wcs = WCS(header)
+        except Exception:
+            return None
+        if not wcs.has_celestial:
+            return None
+        try:
+            return wcs.celestial
+        except Exception:
+            return None
+
+
+def open_image(
+    path: str | os.PathLike, hdu: int | str | None = None, plane: int = 0
+) -> LoadedImage:
+    """Open an image for display: FITS (any HDU, cubes as planes) or PNG/JPEG/TIFF.
+
+    Parameters
+    ----------
+    path : str or path-like
+        FITS (``.fits``, ``.fits.gz``, ``.fz`` ...) or raster file.
+    hdu : int or str, optional
+        HDU index (0-based) or EXTNAME. Default: the first HDU with image data, as DS9.
+    plane : int
+        0-based plane of a cube (the product of all axes beyond the second).
+
+    Returns
+    -------
+    LoadedImage
+
+    Raises
+    ------
+    ImageReadError
+        Missing, unreadable, truncated or non-image files, and bad HDU/plane choices.
+    """
+    path = os.fspath(path)
+    _check_file(path)
+    if _is_raster(path):
+        image = _open_raster(path)
+    else:
+        image = _open_fits_image(path, hdu)
+    image.set_plane(plane)
+    return image
+
+
+def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
+    name = os.path.basename(path)
+    hdul = _open_fits(path)
+    try:
+        infos = _describe(hdul)
+        index = _select_hdu(infos, hdu, name)
+        h = hdul[index]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                raw = h.data
+            except Exception as exc:
+                raise ImageReadError(
+                    f"{name}: HDU {index} data cannot be read ({exc}); the file may be "
+                    "truncated or corrupt."
+                ) from exc
+        if raw is None:
+            raise ImageReadError(f"{name}: HDU {index} has no data.")
+        if raw.dtype.kind not in "iuf":
+            raise ImageReadError(f"{name}: HDU {index} holds unsupported data ({raw.dtype}).")
+        header = h.header.copy()
+        if isinstance(h, fits.CompImageHDU):
+            # The decompressed data carries the image header's scaling.
+            header = h.header.copy()
+        bscale, bzero, blank = _scaling(header)
+        axis_shape = tuple(raw.shape)
+        if raw.ndim == 1:
+            raw = raw.reshape(1, -1)
+        nplanes = int(np.prod(raw.shape[:-2])) if raw.ndim > 2 else 1
+        cube = ScaledArray(raw.reshape(nplanes, raw.shape[-2], raw.shape[-1]), bscale, bzero, blank)
+    except ImageReadError:
+        hdul.close()
+        raise
+    return LoadedImage(
+        path=path,
+        hdus=infos,
+        hdu_index=index,
+        header=header,
+        cube=cube,
+        wcs=celestial_wcs(header),
+        axis_shape=axis_shape,
+        _hdul=hdul,
+    )
+
+
+def _open_raster(path: str) -> LoadedImage:
+    import imageio.v3 as iio
+
+    name = os.path.basename(path)
+    try:
+        pixels = np.asarray(iio.imread(path))
+    except Exception as exc:
+        raise ImageReadError(f"{name}: cannot be read as an image ({exc}).") from exc
+    if pixels.ndim == 3 and pixels.shape[-1] in (3, 4):
+        # Colour: R, G, B planes (alpha dropped), as the seed material's imread does.
+        cube = np.ascontiguousarray(np.moveaxis(pixels[..., :3], -1, 0))
+        is_rgb = True
+    elif pixels.ndim == 2:
+        cube = pixels[np.newaxis]
+        is_rgb = False
+    elif pixels.ndim == 3:  # multi-page greyscale TIFF
+        cube = pixels
+        is_rgb = False
+    else:
+        raise ImageReadError(f"{name}: unsupported image layout {pixels.shape}.")
+    # Raster rows run top to bottom; FITS rows bottom to top. Flip so the picture
+    # shows upright with pixel (1,1) at the lower left.
+    cube = np.ascontiguousarray(cube[:, ::-1, :])
+    header = fits.Header()
+    header["NAXIS"] = 2
+    header["NAXIS1"] = cube.shape[2]
+    header["NAXIS2"] = cube.shape[1]
+    header["ORIGIN"] = (os.path.basename(path), "raster file read by Skyglass")
+    info = HDUInfo(
+        0,
+        "PRIMARY",
+        "image",
+        tuple(cube.shape if cube.shape[0] > 1 else cube.shape[1:]),
+        str(cube.dtype),
+    )
+    return LoadedImage(
+        path=path,
+        hdus=[info],
+        hdu_index=0,
+        header=header,
+        cube=ScaledArray(cube),
+        wcs=None,
+        is_rgb=is_rgb,
+        axis_shape=tuple(cube.shape),
+    )

@@ -1,0 +1,1 @@
+"""Qt widgets that show images and let people interact with them."""
