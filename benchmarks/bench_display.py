@@ -57,7 +57,7 @@ def main() -> None:
         row = []
         for mode in MODES:
             spec = parse_limits(mode)
-            row.append(timed(lambda spec=spec: compute_limits(image, spec), args.repeat))
+            row.append(timed(lambda s=spec, im=image: compute_limits(im, s), args.repeat))
         print(f"{size:>7} " + " ".join(f"{t:9.1f}" for t in row))
         del image
 

@@ -154,9 +154,10 @@ def zscale_sample(
     line_step = max(2, ny // opt_nlines)
     max_nlines = (ny + line_step - 1) // line_step
     maxpix = npix_per_line * max_nlines
-    # DS9's lines are 1-based starting at (line_step + 1) / 2; row index = line - 1.
-    first = (line_step + 1) // 2 - 1
-    rows = np.arange(max(first, 0), ny, line_step)
+    # DS9's lines are 1-based, from (line_step + 1) / 2 while line < ny, so the last
+    # row is never sampled; row index = line - 1.
+    first = (line_step + 1) // 2
+    rows = np.arange(first, ny, line_step) - 1
     cols = np.arange(npix_per_line) * col_step
     cols = cols[cols < nx]
     out = []

@@ -42,6 +42,9 @@ def images() -> dict[str, fits.PrimaryHDU]:
     out["ds9_uint16_tall.fits"] = fits.PrimaryHDU(cam)
     # Exponential distribution, wide.
     out["ds9_exp_wide.fits"] = fits.PrimaryHDU(rng.exponential(50.0, (90, 1100)).astype(np.float32))
+    # Tiny and odd-sized: DS9's line loop stops before the last row here.
+    small = 500 + rng.gamma(1.5, 20.0, (21, 20))
+    out["ds9_small_odd.fits"] = fits.PrimaryHDU(small.astype(np.float32))
     return out
 
 
