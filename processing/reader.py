@@ -7,7 +7,9 @@ with the file name and what is wrong.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,13 +181,34 @@ def _open_fits(path: str) -> fits.HDUList:
         except Exception as exc:  # astropy raises many types on garbage input
             raise ImageReadError(f"{name}: cannot be read as FITS ({exc}).") from exc
     for w in caught:
-        if "truncated" in str(w.message):
+        match = _TRUNCATED.search(str(w.message))
+        if match and _data_missing(hdul, int(match.group(1))):
             hdul.close()
             raise ImageReadError(
-                f"{name}: the file is truncated ({w.message}). It may still be being "
-                "written, or the copy was interrupted."
+                f"{name}: the file is truncated (it has {int(match.group(1))} bytes, FITS "
+                f"needs {int(match.group(2))}). It may still be being written, or the copy "
+                "was interrupted."
             )
     return hdul
+
+
+_TRUNCATED = re.compile(r"actual file length \((\d+)\) is smaller than the expected size \((\d+)\)")
+
+
+def _data_missing(hdul: fits.HDUList, actual: int) -> bool:
+    """True when pixel data lies beyond the end of the file.
+
+    A file that lacks only the final padding to a 2880-byte block is complete (such
+    files exist, and DS9 reads them), so only unpadded data sizes are compared.
+    """
+    for hdu in hdul:
+        h = hdu.header
+        naxes = [h.get(f"NAXIS{i}", 0) for i in range(1, h.get("NAXIS", 0) + 1)]
+        size = abs(h.get("BITPIX", 8)) // 8 * (math.prod(naxes) if naxes else 0)
+        size = h.get("GCOUNT", 1) * (h.get("PCOUNT", 0) + size)
+        if hdu.fileinfo()["datLoc"] + size > actual:
+            return True
+    return False
 
 
 def _hdu_kind(hdu) -> str:

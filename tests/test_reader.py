@@ -192,6 +192,15 @@ def test_truncated_data_is_reported(tmp_path, write_fits):
         open_image(path)
 
 
+def test_missing_final_padding_is_not_truncation(tmp_path, write_fits):
+    data = np.arange(100, dtype=np.float32).reshape(10, 10)
+    path = write_fits(data)
+    raw = path.read_bytes()
+    header_end = len(raw) - 2880  # one header block, one data block
+    path.write_bytes(raw[: header_end + data.nbytes])  # data complete, padding gone
+    np.testing.assert_array_equal(open_image(path).data[:, :], data)
+
+
 def test_missing_folder_and_no_image(tmp_path):
     with pytest.raises(ImageReadError, match="no such file"):
         open_image(tmp_path / "missing.fits")
