@@ -1,9 +1,10 @@
 """Display limits (the data values mapped to the ends of the colour scale), as DS9 computes them.
 
-Every mode works on a sample of the image, so a 16k x 16k image takes milliseconds:
-zscale reads DS9's own sample (about 600 pixels from evenly spaced lines); the other
-modes read a strided grid of at most :data:`SAMPLE_TARGET` pixels, which is the whole
-image up to about 2k x 2k. NaN and Inf are ignored everywhere.
+Every mode works on a sample of large images, so a 16k x 16k image takes milliseconds:
+zscale reads DS9's own sample (about 600 pixels from evenly spaced lines); percentiles
+read a strided grid of at most :data:`SAMPLE_TARGET` pixels (the whole image up to about
+1k x 1k); minmax scans every pixel up to 4k x 4k, as DS9 does, and the grid beyond.
+NaN and Inf are ignored everywhere.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from processing.errors import InvalidParameterError
 LIMIT_MODES = ("minmax", "zscale", "zmax", "99.5", "99", "98", "95", "90", "user")
 #: Pixels in the grid sample used by minmax, zmax's max, percentiles and histograms.
 SAMPLE_TARGET = 1_000_000
+#: Up to this many pixels minmax scans the whole image, as DS9 does (a 4096 x 4096 image);
+#: beyond it, the grid sample.
+MINMAX_SCAN_LIMIT = 4096 * 4096
 
 # DS9's zscale parameters (IRAF's algorithm).
 ZSCALE_CONTRAST = 0.25
@@ -121,6 +125,39 @@ def minmax_limits(sample: np.ndarray) -> tuple[float, float]:
     if sample.size == 0:
         return 0.0, 1.0
     return _safe(sample.min(), sample.max())
+
+
+def scan_minmax(data) -> tuple[float, float] | None:
+    """Exact minimum and maximum of the finite pixels, in row chunks; None if none.
+
+    For integer data behind a :class:`~processing.scaled.ScaledArray` the scan runs on the
+    raw integers (BLANK excluded) and scales only the two results.
+    """
+    raw = getattr(data, "raw", None)
+    integer = raw is not None and np.issubdtype(raw.dtype, np.integer)
+    lo, hi = math.inf, -math.inf
+    ny = data.shape[0]
+    for r0 in range(0, ny, 1024):
+        block = np.asarray(raw[r0 : r0 + 1024]) if integer else np.asarray(data[r0 : r0 + 1024])
+        if integer:
+            if data.blank is not None:
+                block = block[block != data.blank]
+        if block.size and not integer:
+            # fmin/fmax skip NaN in one pass; only an Inf needs the slow filter.
+            bmin, bmax = np.fmin.reduce(block, axis=None), np.fmax.reduce(block, axis=None)
+            if not (np.isfinite(bmin) and np.isfinite(bmax)):
+                block = block[np.isfinite(block)]
+            else:
+                lo, hi = min(lo, bmin), max(hi, bmax)
+                continue
+        if block.size:
+            lo, hi = min(lo, block.min()), max(hi, block.max())
+    if lo > hi:
+        return None
+    if integer:
+        lo, hi = (float(data.scale(np.array([v]))[0]) for v in (lo, hi))
+        lo, hi = min(lo, hi), max(lo, hi)  # a negative BSCALE swaps them
+    return float(lo), float(hi)
 
 
 def percentile_limits(sample: np.ndarray, percent: float) -> tuple[float, float]:
@@ -315,13 +352,19 @@ def compute_limits(
         return _safe(spec.low, spec.high)
     if spec.mode == "zscale":
         return zscale_limits(data)
+    ny, nx = data.shape[-2:]
+    exact = None
+    if spec.mode in ("minmax", "zmax") and ny * nx <= MINMAX_SCAN_LIMIT:
+        exact = scan_minmax(data) or (0.0, 1.0)
+    if spec.mode == "minmax" and exact is not None:
+        return exact
     if sample is None:
         sample = grid_sample(data)
     if spec.mode == "minmax":
         return minmax_limits(sample)
     if spec.mode == "zmax":
         z1, _ = zscale_limits(data)
-        _, high = minmax_limits(sample)
+        _, high = exact if exact is not None else minmax_limits(sample)
         return _safe(min(z1, high), high)
     if spec.mode == "percent":
         return percentile_limits(sample, spec.percent)

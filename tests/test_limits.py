@@ -95,3 +95,20 @@ def test_limit_parsing():
     assert parse_limits("99.5%").percent == 99.5
     spec = parse_limits("-3,4.5")
     assert (spec.mode, spec.low, spec.high) == ("user", -3.0, 4.5)
+
+
+def test_minmax_scans_every_pixel_up_to_4k(write_fits):
+    """A lone extreme pixel is found (DS9 scans), also on the raw integers with BLANK."""
+    data = np.full((2048, 2048), 1000, dtype=np.int16)
+    data[1001, 1777] = 7
+    data[5, 3] = -32768  # BLANK
+    data[2047, 2047] = 30001
+    image = open_image(write_fits(data, BLANK=-32768, BSCALE=2.0, BZERO=5.0))
+    assert compute_limits(image.data, "minmax") == (19.0, 60007.0)
+    low, high = compute_limits(image.data, "zmax")
+    assert high == 60007.0
+
+
+def test_minmax_with_negative_bscale(write_fits):
+    image = open_image(write_fits(np.array([[1, 5], [3, 2]], np.int16), BSCALE=-1.0))
+    assert compute_limits(image.data, "minmax") == (-5.0, -1.0)

@@ -1,0 +1,667 @@
+"""The main window: canvas, colorbar, docks, menus, status bar; and ``run()``."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import replace
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.document import ImageDocument
+from processing.errors import SkyglassError
+from processing.render import DisplaySettings
+from viewer.canvas import ImageCanvas
+from viewer.colorbar import ColorbarWidget
+from viewer.readout import Magnifier, Panner, ReadoutPanel
+from viewer.scale_panel import ScalePanel
+
+OPEN_FILTER = (
+    "Images (*.fits *.fit *.fts *.fits.gz *.fit.gz *.fz *.png *.jpg *.jpeg *.tif "
+    "*.tiff);;FITS (*.fits *.fit *.fts *.fits.gz *.fz);;All files (*)"
+)
+MAX_RECENT = 10
+ZOOM_STEPS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32]
+SETTING_KEYS = ("scale", "exponent", "limits", "cmap", "invert", "contrast", "bias")
+FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".gz", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def _zoom_label(z: float) -> str:
+    return f"1/{round(1 / z)}" if z < 1 else f"{z:g}"
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """Skyglass's window.
+
+    Parameters
+    ----------
+    settings : QSettings, optional
+        Where layout, recent files and view settings persist (tests pass a temporary one).
+    """
+
+    documentChanged = QtCore.Signal()
+
+    def __init__(self, settings: QtCore.QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Skyglass")
+        self.setAcceptDrops(True)
+        self.qsettings = settings or QtCore.QSettings("Skyglass", "Skyglass")
+        self.document: ImageDocument | None = None
+        self.display = self._restore_display_settings()
+        self.last_error = ""
+        self._playing = QtCore.QTimer(self)
+        self._playing.setInterval(250)
+        self._playing.timeout.connect(self._next_plane)
+
+        self.canvas = ImageCanvas()
+        self.colorbar = ColorbarWidget()
+        central = QtWidgets.QWidget()
+        v = QtWidgets.QVBoxLayout(central)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(0)
+        v.addWidget(self.canvas, 1)
+        v.addWidget(self.colorbar)
+        self.setCentralWidget(central)
+
+        self.scale_panel = ScalePanel()
+        self.readout = ReadoutPanel()
+        self.magnifier = Magnifier(self.canvas)
+        self.panner = Panner(self.canvas)
+        self._build_docks()
+        self._build_toolbar()
+        self._build_menus()
+        self._build_statusbar()
+
+        self.canvas.cursorMoved.connect(self._on_cursor)
+        self.canvas.cursorLeft.connect(self._on_cursor_left)
+        self.canvas.viewChanged.connect(self._update_status)
+        self.canvas.contrastBiasDragged.connect(self._on_contrast_bias)
+        self.scale_panel.settingsChanged.connect(self.apply_settings)
+        self.panner.panRequested.connect(self.canvas.center_on)
+        self.resize(1400, 900)
+        geometry = self.qsettings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.qsettings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    # ------------------------------------------------------------------ layout
+    def _build_docks(self) -> None:
+        scale_dock = QtWidgets.QDockWidget("Scale", self)
+        scale_dock.setObjectName("ScaleDock")
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.scale_panel)
+        scroll.setWidgetResizable(True)
+        scale_dock.setWidget(scroll)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, scale_dock)
+
+        pixel_dock = QtWidgets.QDockWidget("Pixel", self)
+        pixel_dock.setObjectName("PixelDock")
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        pics = QtWidgets.QHBoxLayout()
+        for title, widget in (("Magnifier", self.magnifier), ("Panner", self.panner)):
+            box = QtWidgets.QVBoxLayout()
+            box.addWidget(QtWidgets.QLabel(title))
+            box.addWidget(widget)
+            pics.addLayout(box)
+        lay.addLayout(pics)
+        lay.addWidget(self.readout)
+        pixel_dock.setWidget(w)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, pixel_dock)
+        self.docks = {"scale": scale_dock, "pixel": pixel_dock}
+
+    def _build_toolbar(self) -> None:
+        bar = QtWidgets.QToolBar("Image")
+        bar.setObjectName("ImageToolbar")
+        self.addToolBar(bar)
+        bar.addWidget(QtWidgets.QLabel(" HDU "))
+        self.hdu_combo = QtWidgets.QComboBox()
+        self.hdu_combo.setToolTip("Extension (HDU) shown; tables are listed but cannot be shown")
+        self.hdu_combo.setMinimumContentsLength(24)
+        self.hdu_combo.activated.connect(self._on_hdu_chosen)
+        bar.addWidget(self.hdu_combo)
+        bar.addSeparator()
+        self.plane_label = QtWidgets.QLabel(" Plane ")
+        self.plane_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.plane_slider.setMinimumWidth(160)
+        self.plane_slider.setToolTip("Plane of a cube")
+        self.plane_spin = QtWidgets.QSpinBox()
+        self.plane_spin.setToolTip("Plane number (from 1)")
+        self.play_button = QtWidgets.QToolButton()
+        self.play_button.setText("Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Step through the planes (play/stop)")
+        self.plane_slider.valueChanged.connect(lambda v: self.set_plane(v - 1))
+        self.plane_spin.valueChanged.connect(lambda v: self.set_plane(v - 1))
+        self.play_button.toggled.connect(self._toggle_play)
+        self._plane_actions = [
+            bar.addWidget(w)
+            for w in (self.plane_label, self.plane_slider, self.plane_spin, self.play_button)
+        ]
+        bar.addSeparator()
+        self.rgb_check = QtWidgets.QCheckBox("RGB composite")
+        self.rgb_check.setToolTip("Show three planes as red, green and blue; off shows one plane")
+        self.rgb_check.toggled.connect(self._on_rgb_toggled)
+        self._rgb_action = bar.addWidget(self.rgb_check)
+        self._update_cube_controls()
+
+    def _action(self, menu, text, slot, shortcut=None, tip=None, checkable=False):
+        act = QtGui.QAction(text, self)
+        if shortcut:
+            act.setShortcut(QtGui.QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.setCheckable(checkable)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&File")
+        self._action(
+            file_menu,
+            "&Open...",
+            self.open_dialog,
+            QtGui.QKeySequence.StandardKey.Open,
+            "Open a FITS, PNG, JPEG or TIFF file",
+        )
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._action(
+            file_menu,
+            "Open &Demo Night",
+            self.open_demo,
+            None,
+            "Open the built-in synthetic observing night",
+        )
+        file_menu.addSeparator()
+        self._action(
+            file_menu, "&Header...", self.show_header, "Ctrl+H", "Show the FITS header of each HDU"
+        )
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self._refresh_recent_menu()
+
+        view = mb.addMenu("&Zoom")
+        self._action(view, "Zoom &In", self.canvas.zoom_in, "+", "Zoom in by 2")
+        self._action(view, "Zoom &Out", self.canvas.zoom_out, "-", "Zoom out by 2")
+        self._action(view, "Zoom to &Fit", self.canvas.zoom_fit, "Ctrl+0", "Fit the image")
+        self._action(
+            view,
+            "Zoom &1:1",
+            lambda: self.canvas.zoom_to(1.0),
+            "Ctrl+1",
+            "One image pixel per screen pixel",
+        )
+        view.addSeparator()
+        for z in ZOOM_STEPS:
+            self._action(
+                view, f"Zoom {_zoom_label(z)}", lambda _=False, z=z: self.canvas.zoom_to(z)
+            )
+
+        scale = mb.addMenu("&Scale")
+        group = QtGui.QActionGroup(self)
+        self.scale_actions = {}
+        from processing.stretch import SCALES
+
+        for name in SCALES:
+            act = self._action(
+                scale, name, lambda _=False, n=name: self._set_field(scale=n), checkable=True
+            )
+            group.addAction(act)
+            self.scale_actions[name] = act
+        scale.addSeparator()
+        lgroup = QtGui.QActionGroup(self)
+        self.limit_actions = {}
+        for label, value in (
+            ("minmax", "minmax"),
+            ("zscale", "zscale"),
+            ("zmax", "zmax"),
+            ("99.5%", "99.5"),
+            ("99%", "99"),
+            ("98%", "98"),
+            ("95%", "95"),
+            ("90%", "90"),
+        ):
+            act = self._action(
+                scale, label, lambda _=False, v=value: self._set_field(limits=v), checkable=True
+            )
+            lgroup.addAction(act)
+            self.limit_actions[value] = act
+
+        colour = mb.addMenu("&Color")
+        cgroup = QtGui.QActionGroup(self)
+        self.cmap_actions = {}
+        from processing.colormaps import COLORMAPS
+
+        for name in COLORMAPS:
+            act = self._action(
+                colour, name, lambda _=False, n=name: self._set_field(cmap=n), checkable=True
+            )
+            cgroup.addAction(act)
+            self.cmap_actions[name] = act
+        colour.addSeparator()
+        self.invert_action = self._action(
+            colour,
+            "&Invert",
+            lambda checked: self._set_field(invert=bool(checked)),
+            "Ctrl+I",
+            "Invert the colormap",
+            checkable=True,
+        )
+        self._action(colour, "Reset contrast/bias", lambda: self._set_field(contrast=1.0, bias=0.5))
+
+        window = mb.addMenu("&Window")
+        for dock in self.docks.values():
+            window.addAction(dock.toggleViewAction())
+
+        help_menu = mb.addMenu("&Help")
+        self._action(help_menu, "&Mouse and keys", self.show_shortcuts, "F1")
+
+    def _build_statusbar(self) -> None:
+        sb = self.statusBar()
+        self.status_file = QtWidgets.QLabel("")
+        self.status_size = QtWidgets.QLabel("")
+        self.status_zoom = QtWidgets.QLabel("")
+        for w in (self.status_file, self.status_size, self.status_zoom):
+            sb.addPermanentWidget(w)
+
+    # ------------------------------------------------------------------- files
+    def open_dialog(self) -> None:
+        start = self.qsettings.value("files/last_dir", os.getcwd())
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open image", str(start), OPEN_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_demo(self) -> None:
+        from app.paths import demo_first_light
+
+        folder = ensure_demo_with_progress(self)
+        if folder is not None:
+            self.open_file(str(demo_first_light(folder)))
+
+    def open_file(self, path: str, hdu: int | str | None = None) -> bool:
+        """Open ``path`` (replacing the current image); on failure keep what was open.
+
+        Returns
+        -------
+        bool
+            True when the file is now shown.
+        """
+        from processing.reader import open_image
+
+        try:
+            image = open_image(path, hdu=hdu)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        except MemoryError:
+            self.show_error(f"{os.path.basename(path)}: too large for the memory available.")
+            return False
+        old = self.document
+        self.document = ImageDocument(image)
+        if old is not None and old.path != path:
+            old.close()
+        self._show_document(keep_view=False)
+        self._remember_recent(path)
+        self.qsettings.setValue("files/last_dir", os.path.dirname(os.path.abspath(path)))
+        self.setWindowTitle(f"{image.name} - Skyglass")
+        self.documentChanged.emit()
+        return True
+
+    def _show_document(self, keep_view: bool) -> None:
+        doc = self.document
+        displays = doc.displayed()
+        self.canvas.set_planes([d.data for d in displays], keep_view=keep_view)
+        self.readout.set_image(doc.image.data, doc.image.wcs, doc.image.bunit)
+        self._fill_hdu_combo()
+        self._update_cube_controls()
+        self.apply_settings(self.display)
+        self.scale_panel.set_histogram(displays[0].sample, displays[0].limits(self.display))
+        self._update_status()
+
+    def show_error(self, message: str) -> None:
+        """Tell the user, without blocking, and keep running."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 15000)
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Warning,
+            "Skyglass",
+            message,
+            QtWidgets.QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self._error_box = box
+
+    # ---------------------------------------------------------------- display
+    def apply_settings(self, settings: DisplaySettings) -> None:
+        """Apply new display settings: recolour only (data crops are kept)."""
+        try:
+            settings = settings.validated()
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return
+        self.display = settings
+        if self.document is None:
+            return
+        displays = self.document.displayed()
+        if len(displays) == 3:
+            per_channel = replace(settings, cmap="grey", invert=False)
+            colourings = [d.rendering(per_channel) for d in displays]
+        else:
+            colourings = [displays[0].rendering(settings)]
+        self.canvas.contrast_bias = (settings.contrast, settings.bias)
+        self.canvas.set_colourings(colourings)
+        self.colorbar.setVisible(len(displays) == 1)
+        self.colorbar.set_colouring(colourings[0], self.document.image.bunit)
+        self.scale_panel.set_settings(settings, (colourings[0].low, colourings[0].high))
+        self._sync_menu_checks()
+        self.panner.refresh()
+        pos = self.canvas.cursor_position()
+        if pos is not None:
+            self.magnifier.show_position(*pos)
+
+    def _set_field(self, **changes) -> None:
+        self.apply_settings(replace(self.display, **changes))
+
+    def _on_contrast_bias(self, contrast: float, bias: float) -> None:
+        self._set_field(contrast=contrast, bias=bias)
+
+    def _sync_menu_checks(self) -> None:
+        s = self.display
+        if s.scale in self.scale_actions:
+            self.scale_actions[s.scale].setChecked(True)
+        spec = s.limit_spec
+        key = spec.mode if spec.mode in ("minmax", "zscale", "zmax") else f"{spec.percent:g}"
+        for value, act in self.limit_actions.items():
+            act.setChecked(value == key and spec.mode != "user")
+        if s.cmap in self.cmap_actions:
+            self.cmap_actions[s.cmap].setChecked(True)
+        self.invert_action.setChecked(s.invert)
+
+    # ------------------------------------------------------------ HDUs, planes
+    def _fill_hdu_combo(self) -> None:
+        self.hdu_combo.clear()
+        doc = self.document
+        model = self.hdu_combo.model()
+        for h in doc.image.hdus:
+            if h.kind == "image":
+                size = " x ".join(str(n) for n in reversed(h.shape))
+                text = f"{h.index} {h.name} image {size} {h.dtype}"
+            elif h.kind == "table":
+                text = f"{h.index} {h.name} table ({h.shape[0]} rows)"
+            else:
+                text = f"{h.index} {h.name} (empty)"
+            self.hdu_combo.addItem(text, h.index)
+            if h.kind != "image":
+                model.item(self.hdu_combo.count() - 1).setEnabled(False)
+        self.hdu_combo.setCurrentIndex(doc.image.hdu_index)
+
+    def _on_hdu_chosen(self, row: int) -> None:
+        index = self.hdu_combo.itemData(row)
+        if self.document is not None and index != self.document.image.hdu_index:
+            self.open_file(self.document.path, hdu=index)
+
+    def _update_cube_controls(self) -> None:
+        doc = self.document
+        n = doc.image.nplanes if doc else 1
+        for act in self._plane_actions:
+            act.setVisible(n > 1)
+        self._rgb_action.setVisible(bool(doc and doc.can_composite))
+        if doc is None:
+            return
+        for w in (self.plane_slider, self.plane_spin):
+            w.blockSignals(True)
+            w.setRange(1, n)
+            w.setValue(doc.image.plane_index + 1)
+            w.blockSignals(False)
+        self.rgb_check.blockSignals(True)
+        self.rgb_check.setChecked(doc.composite and doc.can_composite)
+        self.rgb_check.blockSignals(False)
+        composite = doc.composite and doc.can_composite
+        self.plane_slider.setEnabled(not composite)
+        self.plane_spin.setEnabled(not composite)
+        self.play_button.setEnabled(not composite)
+
+    def set_plane(self, index: int) -> None:
+        """Show plane ``index`` (0-based) of a cube, keeping the view."""
+        doc = self.document
+        if doc is None or not 0 <= index < doc.image.nplanes:
+            return
+        if index == doc.image.plane_index and not doc.composite:
+            return
+        doc.set_plane(index)
+        doc.composite = False
+        self._show_document(keep_view=True)
+
+    def _next_plane(self) -> None:
+        doc = self.document
+        if doc is None or doc.image.nplanes < 2:
+            self.play_button.setChecked(False)
+            return
+        self.set_plane((doc.image.plane_index + 1) % doc.image.nplanes)
+
+    def _toggle_play(self, on: bool) -> None:
+        self.play_button.setText("Stop" if on else "Play")
+        if on:
+            self._playing.start()
+        else:
+            self._playing.stop()
+
+    def _on_rgb_toggled(self, on: bool) -> None:
+        if self.document is not None:
+            self.document.composite = on
+            self._show_document(keep_view=True)
+
+    # ------------------------------------------------------------------ cursor
+    def _on_cursor(self, x: float, y: float) -> None:
+        self.readout.show_position(x, y)
+        self.magnifier.show_position(x, y)
+
+    def _on_cursor_left(self) -> None:
+        self.readout.clear()
+        self.magnifier.clear()
+
+    def _update_status(self) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        ny, nx = doc.image.shape
+        self.status_file.setText(doc.name)
+        extra = (
+            f", plane {doc.image.plane_index + 1}/{doc.image.nplanes}"
+            if (doc.image.nplanes > 1 and not doc.composite)
+            else ""
+        )
+        self.status_size.setText(f"{nx} x {ny}{extra}")
+        self.status_zoom.setText(f"zoom {self.canvas.zoom():.3g}")
+
+    # ------------------------------------------------------------------ dialogs
+    def show_header(self) -> None:
+        if self.document is None:
+            return
+        from astropy.io import fits
+
+        from viewer.header_view import HeaderDialog, header_text
+
+        doc = self.document
+        headers = []
+        try:
+            with fits.open(doc.path) as hdul:
+                for h, hdu in zip(doc.image.hdus, hdul, strict=False):
+                    headers.append((f"{h.index} {h.name} ({h.kind})", header_text(hdu.header)))
+        except Exception:  # raster files, or a file that went away: show what we hold
+            headers = [(f"{doc.image.hdu_index} {doc.name}", header_text(doc.image.header))]
+        self._header_dialog = HeaderDialog(
+            headers, current=min(doc.image.hdu_index, len(headers) - 1), parent=self
+        )
+        self._header_dialog.show()
+
+    def show_shortcuts(self) -> None:
+        text = (
+            "<h3>Mouse</h3><ul><li>Wheel: zoom about the cursor</li><li>Left-drag: pan</li>"
+            "<li>Middle-click: centre on that point</li>"
+            "<li>Right-drag: contrast (up/down) and bias (left/right)</li></ul>"
+            "<h3>Keys</h3><ul><li>Arrows: move the cursor one pixel</li>"
+            "<li>+ / -: zoom in / out</li><li>Ctrl+0: fit, Ctrl+1: 1:1</li>"
+            "<li>Ctrl+O: open, Ctrl+H: header, Ctrl+I: invert colormap</li></ul>"
+        )
+        QtWidgets.QMessageBox.information(self, "Mouse and keys", text)
+
+    # ----------------------------------------------------------- persistence
+    def _restore_display_settings(self) -> DisplaySettings:
+        s = self.qsettings
+        defaults = DisplaySettings()
+        values = {}
+        for key in SETTING_KEYS:
+            v = s.value(f"display/{key}")
+            if v is None:
+                continue
+            default = getattr(defaults, key)
+            try:
+                if isinstance(default, bool):
+                    values[key] = v in (True, "true", "1", 1)
+                elif isinstance(default, float):
+                    values[key] = float(v)
+                else:
+                    values[key] = str(v)
+            except (TypeError, ValueError):
+                continue
+        try:
+            return replace(defaults, **values).validated()
+        except SkyglassError:
+            return defaults
+
+    def _save_settings(self) -> None:
+        s = self.qsettings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        for key in SETTING_KEYS:
+            value = getattr(self.display, key)
+            if key == "limits" and self.display.limit_spec.mode == "user":
+                continue  # user limits belong to one image
+            s.setValue(f"display/{key}", value)
+        s.sync()
+
+    def _remember_recent(self, path: str) -> None:
+        path = os.path.abspath(path)
+        recent = [p for p in self.recent_files() if p != path]
+        self.qsettings.setValue("files/recent", [path, *recent][:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def recent_files(self) -> list[str]:
+        value = self.qsettings.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            act = self.recent_menu.addAction(os.path.basename(path))
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda _=False, p=path: self.open_file(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self._playing.stop()
+        self._save_settings()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------ drag & drop
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:  # noqa: N802 - Qt API
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_file(url.toLocalFile())
+                break
+        event.acceptProposedAction()
+
+
+class _DemoWorker(QtCore.QThread):
+    progressed = QtCore.Signal(float, str)
+    failed = QtCore.Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancelled = False
+        self.folder = None
+
+    def run(self) -> None:
+        from app.paths import ensure_demo_night
+
+        def progress(fraction: float, message: str) -> bool:
+            self.progressed.emit(fraction, message)
+            return self.cancelled
+
+        try:
+            self.folder = ensure_demo_night(progress)
+        except InterruptedError:
+            self.folder = None
+        except Exception as exc:  # disk full, permissions: report, keep running
+            self.failed.emit(str(exc))
+
+
+def ensure_demo_with_progress(parent: QtWidgets.QWidget | None):
+    """Generate the demo night (first time only) with a progress dialog; None if cancelled."""
+    from app.paths import demo_dir
+
+    if (demo_dir() / ".complete").exists():
+        return demo_dir()
+    dialog = QtWidgets.QProgressDialog(
+        "Preparing the demo night (first run only)...", "Cancel", 0, 1000, parent
+    )
+    dialog.setWindowTitle("Skyglass")
+    dialog.setMinimumDuration(0)
+    worker = _DemoWorker()
+    errors: list[str] = []
+    worker.progressed.connect(
+        lambda f, m: (dialog.setValue(int(f * 1000)), dialog.setLabelText(f"Writing {m}"))
+    )
+    worker.failed.connect(errors.append)
+    dialog.canceled.connect(lambda: setattr(worker, "cancelled", True))
+    loop = QtCore.QEventLoop()
+    worker.finished.connect(loop.quit)
+    worker.start()
+    loop.exec()
+    dialog.close()
+    if errors and parent is not None and hasattr(parent, "show_error"):
+        parent.show_error(f"The demo night could not be written: {errors[0]}")
+    return worker.folder
+
+
+def run(files: list[str]) -> int:
+    """Start the application with ``files`` (the demo night when empty)."""
+    t_start = float(os.environ.get("SKYGLASS_T0", time.time()))
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("Skyglass")
+    app.setOrganizationName("Skyglass")
+    window = MainWindow()
+    window.show()
+    bench = os.environ.get("SKYGLASS_BENCH_FIRST_FRAME")
+    if bench:
+
+        def first_paint():
+            print(f"first-frame {time.time() - t_start:.3f}", flush=True)
+            QtCore.QTimer.singleShot(0, app.quit)
+
+        window.canvas.item.on_first_paint = first_paint
+    if files:
+        opened = [f for f in files if window.open_file(f)]
+        if not opened and bench:
+            return 2
+    else:
+        window.open_demo()
+    code = app.exec()
+    window.close()
+    return code

@@ -1,0 +1,265 @@
+"""The scale panel: scale function, limits, histogram, contrast/bias and colormap."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from processing.colormaps import COLORMAPS
+from processing.render import DisplaySettings
+from processing.stretch import SCALES
+
+LIMIT_CHOICES = [
+    ("minmax", "minmax"),
+    ("zscale", "zscale"),
+    ("zmax", "zmax"),
+    ("99.5%", "99.5"),
+    ("99%", "99"),
+    ("98%", "98"),
+    ("95%", "95"),
+    ("90%", "90"),
+    ("user", "user"),
+]
+SCALE_TIPS = {
+    "linear": "y = x",
+    "log": "y = log10(a x + 1) / log10(a), a = exponent",
+    "pow": "y = (a^x - 1) / a, a = exponent",
+    "sqrt": "y = sqrt(x)",
+    "squared": "y = x^2",
+    "asinh": "y = asinh(10 x) / 3",
+    "sinh": "y = sinh(3 x) / 10",
+    "histequ": "histogram equalisation: equal numbers of pixels per colour",
+}
+
+
+class ScalePanel(QtWidgets.QWidget):
+    """Controls for :class:`~processing.render.DisplaySettings`.
+
+    Signals
+    -------
+    settingsChanged(object)
+        The new DisplaySettings, emitted live while dragging.
+    """
+
+    settingsChanged = QtCore.Signal(object)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = DisplaySettings()
+        self._limits = (0.0, 1.0)
+        self._updating = False
+        layout = QtWidgets.QFormLayout(self)
+        layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.scale = QtWidgets.QComboBox()
+        for name in SCALES:
+            self.scale.addItem(name, name)
+            self.scale.setItemData(
+                self.scale.count() - 1, SCALE_TIPS[name], QtCore.Qt.ItemDataRole.ToolTipRole
+            )
+        self.scale.setToolTip("Scale function applied between the limits (DS9's formulas)")
+        self.exponent = QtWidgets.QDoubleSpinBox()
+        self.exponent.setRange(1.01, 1e6)
+        self.exponent.setDecimals(2)
+        self.exponent.setValue(1000.0)
+        self.exponent.setToolTip("Exponent a of the log and pow scales (DS9 default 1000)")
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.scale, 2)
+        row.addWidget(QtWidgets.QLabel("exp"))
+        row.addWidget(self.exponent, 1)
+        layout.addRow("Scale", row)
+
+        self.mode = QtWidgets.QComboBox()
+        for label, value in LIMIT_CHOICES:
+            self.mode.addItem(label, value)
+        self.mode.setToolTip("How the display limits are chosen (zscale: IRAF/DS9 algorithm)")
+        layout.addRow("Limits", self.mode)
+
+        self.low = _value_box("Low limit: data value shown with the first colour")
+        self.high = _value_box("High limit: data value shown with the last colour")
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.low)
+        row.addWidget(self.high)
+        layout.addRow("Low / high", row)
+
+        self.histogram = pg.PlotWidget()
+        self.histogram.setMinimumHeight(110)
+        self.histogram.setMaximumHeight(160)
+        self.histogram.setMenuEnabled(False)
+        self.histogram.setMouseEnabled(False, False)
+        self.histogram.hideButtons()
+        self.histogram.getPlotItem().hideAxis("left")
+        self.histogram.setToolTip("Histogram of the image; drag the lines to set the limits")
+        self._curve = self.histogram.plot(
+            stepMode="center", fillLevel=0, brush=(120, 160, 220, 120), pen=(120, 160, 220)
+        )
+        self.low_line = pg.InfiniteLine(
+            angle=90, movable=True, pen=pg.mkPen((255, 90, 90), width=2)
+        )
+        self.high_line = pg.InfiniteLine(
+            angle=90, movable=True, pen=pg.mkPen((90, 220, 90), width=2)
+        )
+        self.histogram.addItem(self.low_line)
+        self.histogram.addItem(self.high_line)
+        layout.addRow(self.histogram)
+
+        self.contrast = _slider(
+            0, 1000, 100, "Contrast (DS9): 1 is neutral; right-drag on the image changes it too"
+        )
+        self.bias = _slider(0, 1000, 500, "Bias (DS9): 0.5 is neutral")
+        layout.addRow("Contrast", self.contrast)
+        layout.addRow("Bias", self.bias)
+        reset = QtWidgets.QPushButton("Reset contrast/bias")
+        reset.setToolTip("Back to contrast 1, bias 0.5")
+        reset.clicked.connect(self._reset_contrast_bias)
+        layout.addRow(reset)
+
+        self.cmap = QtWidgets.QComboBox()
+        for name in COLORMAPS:
+            self.cmap.addItem(name, name)
+        self.cmap.setToolTip("Colormap")
+        self.invert = QtWidgets.QCheckBox("Invert")
+        self.invert.setToolTip("Reverse the colormap")
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.cmap, 1)
+        row.addWidget(self.invert)
+        layout.addRow("Colormap", row)
+
+        self.scale.currentIndexChanged.connect(self._from_widgets)
+        self.exponent.valueChanged.connect(self._from_widgets)
+        self.mode.currentIndexChanged.connect(self._from_widgets)
+        self.low.editingFinished.connect(self._user_limits_from_boxes)
+        self.high.editingFinished.connect(self._user_limits_from_boxes)
+        self.contrast.valueChanged.connect(self._from_widgets)
+        self.bias.valueChanged.connect(self._from_widgets)
+        self.cmap.currentIndexChanged.connect(self._from_widgets)
+        self.invert.toggled.connect(self._from_widgets)
+        self.low_line.sigPositionChanged.connect(self._user_limits_from_lines)
+        self.high_line.sigPositionChanged.connect(self._user_limits_from_lines)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def settings(self) -> DisplaySettings:
+        return self._settings
+
+    def set_settings(self, settings: DisplaySettings, limits: tuple[float, float]) -> None:
+        """Show ``settings`` and the limits in use, without emitting."""
+        self._settings = settings
+        self._limits = limits
+        self._updating = True
+        try:
+            self.scale.setCurrentIndex(max(0, self.scale.findData(settings.scale)))
+            self.exponent.setValue(settings.exponent)
+            self.exponent.setEnabled(settings.scale in ("log", "pow"))
+            spec = settings.limit_spec
+            mode = (
+                "user"
+                if spec.mode == "user"
+                else (spec.mode if spec.mode != "percent" else f"{spec.percent:g}")
+            )
+            index = self.mode.findData(mode)
+            if index < 0:
+                self.mode.addItem(f"{mode}%", mode)
+                index = self.mode.count() - 1
+            self.mode.setCurrentIndex(index)
+            self.low.setValue(limits[0])
+            self.high.setValue(limits[1])
+            self.low_line.setValue(float(limits[0]))
+            self.high_line.setValue(float(limits[1]))
+            self.contrast.setValue(int(round(settings.contrast * 100)))
+            self.bias.setValue(int(round(settings.bias * 1000)))
+            self.cmap.setCurrentIndex(max(0, self.cmap.findData(settings.cmap)))
+            self.invert.setChecked(settings.invert)
+        finally:
+            self._updating = False
+
+    def set_histogram(self, sample: np.ndarray, limits: tuple[float, float]) -> None:
+        """Plot a histogram of ``sample`` around the limits (log counts)."""
+        if sample.size == 0:
+            self._curve.setData([0, 1], [0])
+            return
+        lo, hi = (float(v) for v in np.percentile(sample, [0.05, 99.95]))
+        lo, hi = min(lo, limits[0]), max(hi, limits[1])
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        pad = 0.05 * (hi - lo)
+        counts, edges = np.histogram(sample, bins=160, range=(lo - pad, hi + pad))
+        edges = edges.astype(np.float64)
+        self._curve.setData(edges, np.log10(counts + 1.0))
+        self.histogram.setXRange(float(edges[0]), float(edges[-1]), padding=0)
+
+    # ---------------------------------------------------------------- updates
+    def _emit(self, settings: DisplaySettings) -> None:
+        self._settings = settings
+        self.exponent.setEnabled(settings.scale in ("log", "pow"))
+        self.settingsChanged.emit(settings)
+
+    def _from_widgets(self, *args) -> None:
+        if self._updating:
+            return
+        mode = self.mode.currentData()
+        limits = self._settings.limits
+        if mode == "user":
+            if self._settings.limit_spec.mode != "user":
+                limits = f"{self._limits[0]!r},{self._limits[1]!r}"
+        else:
+            limits = mode
+        self._emit(
+            replace(
+                self._settings,
+                scale=self.scale.currentData(),
+                exponent=self.exponent.value(),
+                limits=limits,
+                contrast=self.contrast.value() / 100.0,
+                bias=self.bias.value() / 1000.0,
+                cmap=self.cmap.currentData(),
+                invert=self.invert.isChecked(),
+            )
+        )
+
+    def _set_user_limits(self, low: float, high: float) -> None:
+        if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+            return
+        self._limits = (low, high)
+        self._updating = True
+        self.mode.setCurrentIndex(self.mode.findData("user"))
+        self._updating = False
+        self._emit(replace(self._settings, limits=f"{low!r},{high!r}"))
+
+    def _user_limits_from_boxes(self) -> None:
+        if not self._updating:
+            self._set_user_limits(self.low.value(), self.high.value())
+
+    def _user_limits_from_lines(self) -> None:
+        if self._updating:
+            return
+        low, high = sorted((self.low_line.value(), self.high_line.value()))
+        self._updating = True
+        self.low.setValue(low)
+        self.high.setValue(high)
+        self._updating = False
+        self._set_user_limits(low, high)
+
+    def _reset_contrast_bias(self) -> None:
+        self._emit(replace(self._settings, contrast=1.0, bias=0.5))
+        self.set_settings(self._settings, self._limits)
+
+
+def _value_box(tip: str) -> QtWidgets.QDoubleSpinBox:
+    box = QtWidgets.QDoubleSpinBox()
+    box.setRange(-1e38, 1e38)
+    box.setDecimals(4)
+    box.setKeyboardTracking(False)
+    box.setToolTip(tip)
+    return box
+
+
+def _slider(lo: int, hi: int, value: int, tip: str) -> QtWidgets.QSlider:
+    s = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setToolTip(tip)
+    return s
