@@ -317,7 +317,7 @@ class MainWindow(QtWidgets.QMainWindow):
         doc = self.document
         displays = doc.displayed()
         self.canvas.set_planes([d.data for d in displays], keep_view=keep_view)
-        self.readout.set_image(doc.image.data, doc.image.wcs, doc.image.bunit)
+        self.readout.set_image(doc.image.data, lambda image=doc.image: image.wcs, doc.image.bunit)
         self._fill_hdu_combo()
         self._update_cube_controls()
         self.apply_settings(self.display)

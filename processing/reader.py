@@ -77,7 +77,8 @@ class LoadedImage:
     plane_index : int
         0-based index of the current plane.
     wcs : astropy.wcs.WCS or None
-        The celestial part of the header's WCS, if it has one.
+        The celestial part of the header's WCS, if it has one (built on first use:
+        astropy.wcs costs about 0.2 s to import, which the first frame does not need).
     is_rgb : bool
         True for a colour raster whose three planes are R, G, B.
     """
@@ -88,10 +89,22 @@ class LoadedImage:
     header: fits.Header
     cube: ScaledArray
     plane_index: int = 0
-    wcs: object | None = None
     is_rgb: bool = False
     axis_shape: tuple[int, ...] = ()
     _hdul: object | None = field(default=None, repr=False)
+    _wcs: object = field(default=False, repr=False)
+
+    @property
+    def wcs(self):
+        """The celestial WCS or None (computed once, on first access)."""
+        if self._wcs is False:
+            self._wcs = (
+                celestial_wcs(self.header) if not self.is_rgb and self._has_wcs_keys() else None
+            )
+        return self._wcs
+
+    def _has_wcs_keys(self) -> bool:
+        return any(k in self.header for k in ("CTYPE1", "CTYPE2", "CD1_1", "PC1_1", "CDELT1"))
 
     @property
     def data(self) -> ScaledArray:
@@ -406,7 +419,6 @@ def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
         hdu_index=index,
         header=header,
         cube=cube,
-        wcs=celestial_wcs(header),
         axis_shape=axis_shape,
         _hdul=hdul,
     )
@@ -453,7 +465,7 @@ def _open_raster(path: str) -> LoadedImage:
         hdu_index=0,
         header=header,
         cube=ScaledArray(cube),
-        wcs=None,
+        _wcs=None,
         is_rgb=is_rgb,
         axis_shape=tuple(cube.shape),
     )

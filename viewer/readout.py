@@ -109,8 +109,15 @@ class ReadoutPanel(QtWidgets.QWidget):
         self.last: dict = {}
 
     def set_image(self, data, wcs, unit: str) -> None:
+        """Show pixels of ``data``; ``wcs`` is a WCS, None, or a callable returning one
+        (called on the first cursor move, so opening a file need not build it)."""
         self._data, self._wcs, self._unit = data, wcs, unit
         self.clear()
+
+    def _sky_wcs(self):
+        if callable(self._wcs) and not hasattr(self._wcs, "all_pix2world"):
+            self._wcs = self._wcs()
+        return self._wcs
 
     def clear(self) -> None:
         for label in (self.pixel, self.value, self.sky, self.sky_deg):
@@ -132,13 +139,14 @@ class ReadoutPanel(QtWidgets.QWidget):
         self.pixel.setText(f"{px}, {py}")
         unit = f" {self._unit}" if self._unit else ""
         self.value.setText(format_value(value) + unit)
-        pos = sky_position(self._wcs, px, py) if self._wcs is not None else None
+        wcs = self._sky_wcs()
+        pos = sky_position(wcs, px, py) if wcs is not None else None
         if pos is not None:
             ra_s, dec_s = format_sexagesimal(*pos)
             self.sky.setText(f"{ra_s}  {dec_s}")
             self.sky_deg.setText(f"{pos[0]:.6f}  {pos[1]:+.6f}")
         else:
-            self.sky.setText("no WCS" if self._wcs is None else "-")
+            self.sky.setText("no WCS" if wcs is None else "-")
             self.sky_deg.setText("-")
         half = TABLE_SIZE // 2
         values = np.full((TABLE_SIZE, TABLE_SIZE), None, dtype=object)

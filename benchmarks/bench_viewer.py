@@ -1,0 +1,257 @@
+"""Time the viewer: redraws after settings, pan and zoom changes at a 1600 x 1000 view for
+4k, 8k and 16k images; cold start to the first frame; opening a file in a running app;
+peak memory for a 1 GiB file.
+
+Run: ``python benchmarks/bench_viewer.py [--sizes 4096 8192 16384] [--skip-memory]``.
+Uses the offscreen Qt platform unless DISPLAY is set and --screen is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def median_ms(times: list[float]) -> float:
+    return statistics.median(times) * 1000.0
+
+
+def write_fits(path: Path, data: np.ndarray) -> None:
+    from astropy.io import fits
+
+    fits.PrimaryHDU(data).writeto(path, overwrite=True)
+
+
+def bench_redraws(sizes: list[int], repeat: int) -> None:
+    from PySide6 import QtWidgets
+
+    from benchmarks.bench_display import sky
+    from processing.display_cache import PlaneDisplay
+    from processing.render import DisplaySettings
+    from viewer.canvas import ImageCanvas
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    canvas = ImageCanvas()
+    canvas.resize(1600, 1000)
+    canvas.show()
+    app.processEvents()
+    rng = np.random.default_rng(0)
+    changes = [
+        dict(cmap="heat"),
+        dict(scale="log"),
+        dict(contrast=1.7, bias=0.4),
+        dict(limits="zscale"),
+        dict(scale="asinh"),
+        dict(cmap="viridis", invert=True),
+        dict(limits="99.5"),
+        dict(scale="histequ"),
+    ]
+    print(f"{'image':>8} {'view':>6} {'settings':>9} {'pan':>7} {'zoom':>7}   (median ms)")
+    for size in sizes:
+        data = sky(size, rng)
+        display = PlaneDisplay(data)
+        settings = DisplaySettings(limits="zscale")
+        canvas.set_planes([data])
+        canvas.set_colourings([display.rendering(settings)])
+        app.processEvents()
+        for view in ("fit", "1:1"):
+            if view == "fit":
+                canvas.zoom_fit()
+            else:
+                canvas.zoom_to(1.0)
+            canvas.render_now()
+            canvas.viewport().repaint()
+            rec, pan, zoom = [], [], []
+            for i in range(repeat):
+                s = replace(settings, **changes[i % len(changes)])
+                t0 = time.perf_counter()
+                canvas.set_colourings([display.rendering(s)])
+                canvas.viewport().repaint()
+                rec.append(time.perf_counter() - t0)
+            for i in range(repeat):
+                step = (1 if i % 2 == 0 else -1) * 60.0 / canvas.zoom()  # 60 screen pixels
+                t0 = time.perf_counter()
+                canvas.vb.translateBy(x=step, y=step / 2)
+                canvas.render_now()
+                canvas.viewport().repaint()
+                pan.append(time.perf_counter() - t0)
+            for i in range(repeat):
+                factor = 2**0.25 if i % 2 == 0 else 2**-0.25  # one wheel notch
+                t0 = time.perf_counter()
+                canvas.set_zoom(canvas.zoom() * factor)
+                canvas.render_now()
+                canvas.viewport().repaint()
+                zoom.append(time.perf_counter() - t0)
+            print(
+                f"{size:>8} {view:>6} {median_ms(rec):9.1f} {median_ms(pan):7.1f} "
+                f"{median_ms(zoom):7.1f}"
+            )
+        del data, display
+    canvas.close()
+    canvas.deleteLater()
+    app.processEvents()
+
+
+def bench_cold_start(tmp: Path, runs: int) -> None:
+    path = tmp / "cold_4096_u16.fits"
+    rng = np.random.default_rng(1)
+    write_fits(path, (1000 + rng.gamma(2.0, 30.0, (4096, 4096))).astype(np.uint16))
+    env = dict(
+        os.environ,
+        SKYGLASS_BENCH_FIRST_FRAME="1",
+        XDG_CONFIG_HOME=str(tmp / "cfg"),
+        PYTHONPATH=str(ROOT),
+    )
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    times = []
+    for _ in range(runs):
+        env["SKYGLASS_T0"] = repr(time.time())
+        out = subprocess.run(
+            [sys.executable, "-m", "app", str(path)],
+            env=env,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        line = [x for x in out.stdout.splitlines() if x.startswith("first-frame")]
+        if not line:
+            print("cold start failed:", out.stderr[-500:])
+            return
+        times.append(float(line[0].split()[1]))
+    print(
+        f"\ncold start of 'skyglass FILE' (4096 x 4096 uint16) to first frame drawn: "
+        f"median {statistics.median(times):.2f} s over {runs} runs "
+        f"(min {min(times):.2f}, max {max(times):.2f})"
+    )
+
+
+def bench_open_running(tmp: Path, runs: int) -> None:
+    from PySide6 import QtCore, QtWidgets
+
+    from app.main_window import MainWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    rng = np.random.default_rng(2)
+    paths = []
+    for i in range(2):
+        p = tmp / f"open_{i}.fits"
+        write_fits(p, (1000 + rng.gamma(2.0, 30.0, (4096, 4096))).astype(np.uint16))
+        paths.append(p)
+    settings = QtCore.QSettings(str(tmp / "bench.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    window.show()
+    app.processEvents()
+    times = []
+    for i in range(runs):
+        t0 = time.perf_counter()
+        window.open_file(str(paths[i % 2]))
+        window.canvas.viewport().repaint()
+        times.append(time.perf_counter() - t0)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    print(f"open a 4096 x 4096 uint16 file in the running app: median {median_ms(times):.0f} ms")
+
+
+MEMORY_CHILD = r"""
+import resource, sys, time
+from PySide6 import QtWidgets
+app = QtWidgets.QApplication([])
+from processing.reader import open_image
+from processing.display_cache import PlaneDisplay
+from processing.render import DisplaySettings
+from viewer.canvas import ImageCanvas
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+image = open_image(sys.argv[1])
+canvas = ImageCanvas(); canvas.resize(1600, 1000); canvas.show(); app.processEvents()
+display = PlaneDisplay(image.data)
+canvas.set_planes([image.data])
+canvas.set_colourings([display.rendering(DisplaySettings(limits="zscale"))])
+canvas.viewport().repaint()
+times = []
+for zoom in (1.0, 0.25):
+    canvas.zoom_to(zoom)
+    for i in range(20):
+        t0 = time.perf_counter()
+        canvas.vb.translateBy(x=400 / zoom, y=250 / zoom)
+        canvas.render_now(); canvas.viewport().repaint()
+        times.append(time.perf_counter() - t0)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{base:.0f} {peak:.0f} {sorted(times)[len(times)//2]*1000:.1f} {max(times)*1000:.1f}")
+canvas.close(); canvas.deleteLater(); app.processEvents()
+"""
+
+
+def bench_memory(tmp: Path) -> None:
+    n = 16384
+    path = tmp / "big_16k_f32.fits"
+    from astropy.io import fits
+
+    header = fits.Header(
+        [("SIMPLE", True), ("BITPIX", -32), ("NAXIS", 2), ("NAXIS1", n), ("NAXIS2", n)]
+    )
+    with open(path, "wb") as fh:
+        fh.write(header.tostring().encode())
+        rng = np.random.default_rng(3)
+        for _ in range(0, n, 1024):
+            fh.write(
+                (1000 + 15 * rng.standard_normal((1024, n), dtype=np.float32))
+                .astype(">f4")
+                .tobytes()
+            )
+        fh.write(b"\0" * ((-fh.tell()) % 2880))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHILD, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if out.returncode != 0:
+        print("memory benchmark failed:", out.stderr[-800:])
+        return
+    base, peak, med, worst = out.stdout.split()
+    print(
+        f"1 GiB float32 file (16384 x 16384), open + 40 pans at zoom 1 and 1/4: peak RSS "
+        f"{peak} MB (Qt and libraries alone {base} MB); pan redraw median {med} ms, "
+        f"worst {worst} ms (first touches read from disk)"
+    )
+    path.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4096, 8192, 16384])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--screen", action="store_true", help="use $DISPLAY, not offscreen")
+    args = parser.parse_args()
+    if not args.screen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        bench_redraws(args.sizes, args.repeat)
+        bench_cold_start(tmp, args.runs)
+        bench_open_running(tmp, args.runs)
+        if not args.skip_memory:
+            bench_memory(tmp)
+
+
+if __name__ == "__main__":
+    main()
