@@ -123,9 +123,16 @@ class LutApplier:
     def indices(self, data: np.ndarray, low: float, high: float, size: int) -> np.ndarray:
         """Table indices for ``data`` (a view of an internal buffer)."""
         t, idx, _ = self._buffers(data.shape)
-        scale = (size - 1) / (high - low) if high > low else 0.0
-        np.multiply(data, np.float32(scale), out=t, casting="unsafe")
-        np.add(t, np.float32(0.5 - low * scale), out=t)
+        # DS9's order of operations, (v - low) / (high - low) * (size - 1) + 0.5: in float32
+        # it is exact where DS9's double arithmetic is (a value half-way between the
+        # limits lands on the middle entry), which a single pre-computed scale is not.
+        np.subtract(data, np.float32(low), out=t, casting="unsafe")
+        if high > low:
+            np.divide(t, np.float32(high - low), out=t)
+            np.multiply(t, np.float32(size - 1), out=t)
+        else:
+            np.multiply(t, np.float32(0.0), out=t)  # keeps NaN/Inf so they are found below
+        np.add(t, np.float32(0.5), out=t)
         # One cheap pass finds whether any NaN or Inf is present (a huge but finite sum
         # only sends us down the exact path below, it never hides a bad pixel).
         bad = None if np.isfinite(t.sum()) else ~np.isfinite(t)

@@ -102,8 +102,7 @@ class _ViewBox(pg.ViewBox):
                 self._cb_start = self._canvas.contrast_bias
             if self._cb_start is not None:
                 # DS9: horizontal motion moves the bias, vertical motion the contrast.
-                size = self.screenGeometry() if hasattr(self, "screenGeometry") else None
-                width = max(1.0, self.width() if size is None else size.width())
+                width = max(1.0, self.width())
                 height = max(1.0, self.height())
                 delta = ev.pos() - ev.buttonDownPos()
                 c0, b0 = self._cb_start
@@ -172,7 +171,6 @@ class ImageCanvas(pg.GraphicsView):
         self._pending.timeout.connect(self.render_now)
         self.vb.sigRangeChanged.connect(self._on_range_changed)
         self.vb.sigResized.connect(self._on_range_changed)
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # ----------------------------------------------------------------- content
     @property
@@ -344,9 +342,18 @@ class ImageCanvas(pg.GraphicsView):
         return out
 
     # ------------------------------------------------------------------ cursor
-    def _on_mouse_moved(self, pos: QtCore.QPointF) -> None:
-        p = self.vb.mapSceneToView(pos)
-        self._set_cursor(p.x() + 0.5, p.y() + 0.5)
+    def mouseMoveEvent(self, ev: QtGui.QMouseEvent) -> None:  # noqa: N802 - Qt API
+        # Every move updates the cursor: pyqtgraph's sigMouseMoved drops moves closer than
+        # 10 ms apart, which can leave the readout on a pixel the pointer has left.
+        if self._shape[0]:
+            p = self.vb.mapSceneToView(self.mapToScene(ev.position().toPoint()))
+            self._set_cursor(p.x() + 0.5, p.y() + 0.5)
+        super().mouseMoveEvent(ev)
+
+    def leaveEvent(self, ev) -> None:  # noqa: N802 - Qt API
+        self._cursor = None
+        self.cursorLeft.emit()
+        super().leaveEvent(ev)
 
     def _set_cursor(self, x: float, y: float) -> None:
         ny, nx = self._shape
