@@ -120,7 +120,7 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.addWidget(QtWidgets.QLabel(" HDU "))
         self.hdu_combo = QtWidgets.QComboBox()
         self.hdu_combo.setToolTip("Extension (HDU) shown; tables are listed but cannot be shown")
-        self.hdu_combo.setMinimumContentsLength(24)
+        self.hdu_combo.setMinimumContentsLength(34)
         self.hdu_combo.activated.connect(self._on_hdu_chosen)
         bar.addWidget(self.hdu_combo)
         bar.addSeparator()
@@ -347,6 +347,9 @@ class MainWindow(QtWidgets.QMainWindow):
         except SkyglassError as exc:
             self.show_error(str(exc))
             return
+        mode_changed = settings.limit_spec.mode != "user" and (
+            settings.limits != self.display.limits
+        )
         self.display = settings
         if self.document is None:
             return
@@ -361,6 +364,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.colorbar.setVisible(len(displays) == 1)
         self.colorbar.set_colouring(colourings[0], self.document.image.bunit)
         self.scale_panel.set_settings(settings, (colourings[0].low, colourings[0].high))
+        if mode_changed:  # frame the new limits (not while the user drags them)
+            self.scale_panel.set_histogram(
+                displays[0].sample, (colourings[0].low, colourings[0].high)
+            )
         self._sync_menu_checks()
         self.panner.refresh()
         pos = self.canvas.cursor_position()
@@ -664,4 +671,8 @@ def run(files: list[str]) -> int:
         window.open_demo()
     code = app.exec()
     window.close()
+    # Delete the widgets while Qt is alive: PySide6 can crash at interpreter exit when
+    # pyqtgraph items outlive the application.
+    window.deleteLater()
+    app.processEvents()
     return code

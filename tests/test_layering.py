@@ -36,3 +36,25 @@ def test_viewer_does_not_import_app():
     pattern = re.compile(r"^\s*(from|import)\s+app(\.|\s|$)", re.M)
     offenders = [p.name for p in (ROOT / "viewer").rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def test_first_frame_path_does_not_import_scipy_or_skimage(tmp_path):
+    """Start-up imports stay lean: opening a file and drawing it needs neither."""
+    code = (
+        "import os, sys\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "import numpy as np\n"
+        "from astropy.io import fits\n"
+        f"path = {str(tmp_path / 'a.fits')!r}\n"
+        "fits.PrimaryHDU(np.arange(64, dtype=np.float32).reshape(8, 8)).writeto(path)\n"
+        "from PySide6 import QtCore, QtWidgets\n"
+        "app = QtWidgets.QApplication([])\n"
+        "from app.main_window import MainWindow\n"
+        f"s = QtCore.QSettings({str(tmp_path / 's.ini')!r}, QtCore.QSettings.Format.IniFormat)\n"
+        "w = MainWindow(s); w.show(); w.open_file(path); w.canvas.render_now()\n"
+        "print(sorted(m for m in ('scipy', 'skimage', 'astropy.wcs') if m in sys.modules))\n"
+        "w.close(); w.deleteLater(); app.processEvents()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -177,19 +177,29 @@ class ScalePanel(QtWidgets.QWidget):
             self._updating = False
 
     def set_histogram(self, sample: np.ndarray, limits: tuple[float, float]) -> None:
-        """Plot a histogram of ``sample`` around the limits (log counts)."""
+        """Plot a histogram of ``sample`` framing the limits (log counts).
+
+        The range is the limits widened by half their span on each side (within the
+        data), so zscale limits are not squeezed against a 0..65535 axis.
+        """
         if sample.size == 0:
-            self._curve.setData([0, 1], [0])
+            self._curve.setData([0.0, 1.0], [0.0])
             return
-        lo, hi = (float(v) for v in np.percentile(sample, [0.05, 99.95]))
-        lo, hi = min(lo, limits[0]), max(hi, limits[1])
+        dmin, dmax = float(sample.min()), float(sample.max())
+        low, high = float(limits[0]), float(limits[1])
+        span = high - low
+        if span <= 0:
+            span = max(abs(low), 1.0)
+        lo = max(dmin, low - 0.5 * span)
+        hi = min(dmax, high + 0.5 * span)
+        lo, hi = min(lo, low), max(hi, high)
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
-        pad = 0.05 * (hi - lo)
-        counts, edges = np.histogram(sample, bins=160, range=(lo - pad, hi + pad))
+        counts, edges = np.histogram(sample, bins=160, range=(lo, hi))
         edges = edges.astype(np.float64)
         self._curve.setData(edges, np.log10(counts + 1.0))
-        self.histogram.setXRange(float(edges[0]), float(edges[-1]), padding=0)
+        pad = 0.02 * (hi - lo)
+        self.histogram.setXRange(lo - pad, hi + pad, padding=0)
 
     # ---------------------------------------------------------------- updates
     def _emit(self, settings: DisplaySettings) -> None:
