@@ -23,7 +23,7 @@ OPEN_FILTER = (
 )
 MAX_RECENT = 10
 ZOOM_STEPS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32]
-SETTING_KEYS = ("scale", "exponent", "limits", "cmap", "invert", "contrast", "bias")
+SETTING_KEYS = ("scale", "exponent", "limits", "cmap", "invert", "contrast", "bias", "nan_color")
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".gz", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -254,6 +254,13 @@ class MainWindow(QtWidgets.QMainWindow):
             checkable=True,
         )
         self._action(colour, "Reset contrast/bias", lambda: self._set_field(contrast=1.0, bias=0.5))
+        self._action(
+            colour,
+            "&NaN colour...",
+            self.choose_nan_colour,
+            None,
+            "Colour of pixels with no value (NaN or Inf)",
+        )
 
         window = mb.addMenu("&Window")
         for dock in self.docks.values():
@@ -379,6 +386,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_contrast_bias(self, contrast: float, bias: float) -> None:
         self._set_field(contrast=contrast, bias=bias)
+
+    def choose_nan_colour(self) -> None:
+        """Ask for the colour NaN and Inf pixels are drawn in."""
+        current = QtGui.QColor(*self.display.nan_color)
+        colour = QtWidgets.QColorDialog.getColor(current, self, "Colour of NaN pixels")
+        if colour.isValid():
+            self._set_field(nan_color=(colour.red(), colour.green(), colour.blue()))
 
     def _sync_menu_checks(self) -> None:
         s = self.display
@@ -532,7 +546,11 @@ class MainWindow(QtWidgets.QMainWindow):
                 continue
             default = getattr(defaults, key)
             try:
-                if isinstance(default, bool):
+                if key == "nan_color":
+                    rgb = tuple(int(c) for c in str(v).split(","))
+                    if len(rgb) == 3 and all(0 <= c <= 255 for c in rgb):
+                        values[key] = rgb
+                elif isinstance(default, bool):
                     values[key] = v in (True, "true", "1", 1)
                 elif isinstance(default, float):
                     values[key] = float(v)
@@ -553,6 +571,8 @@ class MainWindow(QtWidgets.QMainWindow):
             value = getattr(self.display, key)
             if key == "limits" and self.display.limit_spec.mode == "user":
                 continue  # user limits belong to one image
+            if key == "nan_color":
+                value = ",".join(str(int(c)) for c in value)
             s.setValue(f"display/{key}", value)
         s.sync()
 

@@ -296,6 +296,28 @@ def test_nan_pixels_in_the_nan_colour(window, write_fits):
     assert screen_colour(window, 1, 1).red() == 0
 
 
+def test_nan_colour_can_be_chosen_and_persists(monkeypatch, qtbot, tmp_path, write_fits):
+    from PySide6 import QtWidgets
+
+    ini = str(tmp_path / "nan.ini")
+    w = MainWindow(QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    data = np.ones((10, 10), np.float32)
+    data[4, 4] = np.nan
+    w.open_file(str(write_fits(data, name="nan2.fits")))
+    monkeypatch.setattr(
+        QtWidgets.QColorDialog, "getColor", staticmethod(lambda *a, **k: QtGui.QColor(0, 200, 0))
+    )
+    w.choose_nan_colour()
+    c = screen_colour(w, 5, 5)
+    assert (c.red(), c.green(), c.blue()) == (0, 200, 0)
+    w.close()
+    again = MainWindow(QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert again.display.nan_color == (0, 200, 0)
+
+
 def test_constant_image_opens(window, write_fits):
     assert window.open_file(str(write_fits(np.full((16, 16), 4.0, np.float32), name="c.fits")))
     assert window.canvas._colourings[0].low == window.canvas._colourings[0].high == 4.0
