@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 
 from processing.errors import SkyglassError
@@ -240,7 +241,12 @@ def run_gui(files: list[str]) -> int:
         from app.main_window import run  # noqa: F401 - provided by the viewer issue
     except ImportError:
         return _render_demo_instead(files)
-    return run(files)
+    code = run(files)
+    # PySide6 can abort while the interpreter tears down Qt and pyqtgraph objects after
+    # the window has closed; everything is saved by now, so skip that teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _render_demo_instead(files: list[str]) -> int:

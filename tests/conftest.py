@@ -35,3 +35,38 @@ def write_fits(tmp_path):
         return path
 
     return _write
+
+
+_EXIT_STATUS = {"code": 0}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Delete every widget while Qt is alive, then remember pytest's status."""
+    _EXIT_STATUS["code"] = int(exitstatus)
+    try:
+        from PySide6 import QtCore, QtWidgets
+    except ImportError:
+        return
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    app.processEvents()
+
+
+def pytest_unconfigure(config):
+    """Leave without interpreter finalization once Qt was used.
+
+    PySide6 6.12 can abort while the interpreter tears down Qt and pyqtgraph objects
+    ("Fatal Python error: bool_dealloc"), after every test has passed; that would turn a
+    green run red. Everything is reported by now, so exit with pytest's own status.
+    """
+    import sys
+
+    if "PySide6.QtWidgets" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS["code"])
