@@ -160,6 +160,18 @@ class MainWindow(QtWidgets.QMainWindow):
         menu.addAction(act)
         return act
 
+    def _radio_items(self, menu, choices, field: str) -> dict:
+        """Exclusive checkable actions that set one display field; returns value -> action."""
+        group = QtGui.QActionGroup(self)
+        actions = {}
+        for label, value in choices:
+            act = self._action(
+                menu, label, lambda _=False, v=value: self._set_field(**{field: v}), checkable=True
+            )
+            group.addAction(act)
+            actions[value] = act
+        return actions
+
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
@@ -203,47 +215,17 @@ class MainWindow(QtWidgets.QMainWindow):
                 view, f"Zoom {_zoom_label(z)}", lambda _=False, z=z: self.canvas.zoom_to(z)
             )
 
-        scale = mb.addMenu("&Scale")
-        group = QtGui.QActionGroup(self)
-        self.scale_actions = {}
-        from processing.stretch import SCALES
-
-        for name in SCALES:
-            act = self._action(
-                scale, name, lambda _=False, n=name: self._set_field(scale=n), checkable=True
-            )
-            group.addAction(act)
-            self.scale_actions[name] = act
-        scale.addSeparator()
-        lgroup = QtGui.QActionGroup(self)
-        self.limit_actions = {}
-        for label, value in (
-            ("minmax", "minmax"),
-            ("zscale", "zscale"),
-            ("zmax", "zmax"),
-            ("99.5%", "99.5"),
-            ("99%", "99"),
-            ("98%", "98"),
-            ("95%", "95"),
-            ("90%", "90"),
-        ):
-            act = self._action(
-                scale, label, lambda _=False, v=value: self._set_field(limits=v), checkable=True
-            )
-            lgroup.addAction(act)
-            self.limit_actions[value] = act
-
-        colour = mb.addMenu("&Color")
-        cgroup = QtGui.QActionGroup(self)
-        self.cmap_actions = {}
         from processing.colormaps import COLORMAPS
+        from processing.stretch import SCALES
+        from viewer.scale_panel import LIMIT_CHOICES
 
-        for name in COLORMAPS:
-            act = self._action(
-                colour, name, lambda _=False, n=name: self._set_field(cmap=n), checkable=True
-            )
-            cgroup.addAction(act)
-            self.cmap_actions[name] = act
+        scale = mb.addMenu("&Scale")
+        self.scale_actions = self._radio_items(scale, [(n, n) for n in SCALES], "scale")
+        scale.addSeparator()
+        choices = [(label, value) for label, value in LIMIT_CHOICES if value != "user"]
+        self.limit_actions = self._radio_items(scale, choices, "limits")
+        colour = mb.addMenu("&Color")
+        self.cmap_actions = self._radio_items(colour, [(n, n) for n in COLORMAPS], "cmap")
         colour.addSeparator()
         self.invert_action = self._action(
             colour,
