@@ -25,6 +25,7 @@ from astropy.wcs import WCS
 
 from processing.errors import InvalidParameterError
 from processing.fileio import atomic_write_fits
+from processing.jobs import Cancelled
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def generate_night(
         nonlocal done
         done += 1
         if progress is not None and progress(done / n_total, message):
-            raise InterruptedError("demo generation cancelled")
+            raise Cancelled("demo generation cancelled")
 
     shape = (size, size)
     # Fixed detector patterns.

@@ -93,6 +93,8 @@ class LoadedImage:
     axis_shape: tuple[int, ...] = ()
     _hdul: object | None = field(default=None, repr=False)
     _wcs: object = field(default=False, repr=False)
+    #: Byte offset of the pixel data in a plain (uncompressed) FITS file, else None.
+    data_offset: int | None = None
 
     @property
     def wcs(self):
@@ -127,6 +129,31 @@ class LoadedImage:
     @property
     def name(self) -> str:
         return os.path.basename(self.path)
+
+    def plane_rows(self, index: int | None = None):
+        """Plane ``index`` (default: current) for streaming by rows.
+
+        A :class:`~processing.rowread.FileRows` for plain FITS files (read with pread, so
+        nothing stays mapped), else the lazy ScaledArray plane.
+        """
+        index = self.plane_index if index is None else index
+        if self.data_offset is None:
+            return self.cube.plane(index)
+        from processing.rowread import FileRows
+
+        raw = self.cube.raw
+        ny, nx = raw.shape[1:]
+        plane_bytes = ny * nx * raw.dtype.itemsize
+        return FileRows(
+            self.path,
+            self.data_offset + index * plane_bytes,
+            raw.dtype,
+            (ny, nx),
+            self.cube.bscale,
+            self.cube.bzero,
+            self.cube.blank,
+            self.name,
+        )
 
     def set_plane(self, index: int) -> None:
         """Choose the plane shown (0-based)."""
@@ -410,6 +437,10 @@ def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
             raw = raw.reshape(1, -1)
         nplanes = int(np.prod(raw.shape[:-2])) if raw.ndim > 2 else 1
         cube = ScaledArray(raw.reshape(nplanes, raw.shape[-2], raw.shape[-1]), bscale, bzero, blank)
+        offset = None
+        compressed = getattr(getattr(hdul, "_file", None), "compression", None)
+        if not isinstance(h, fits.CompImageHDU) and not compressed:
+            offset = int(h.fileinfo()["datLoc"])
     except ImageReadError:
         hdul.close()
         raise
@@ -421,6 +452,7 @@ def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
         cube=cube,
         axis_shape=axis_shape,
         _hdul=hdul,
+        data_offset=offset,
     )
 
 

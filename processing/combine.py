@@ -1,0 +1,307 @@
+"""Combining frames: mean, median, sum, sigma-clipped mean and min/max rejection.
+
+Frames are read in row chunks, so memory stays bounded whatever their number: each chunk
+stacks ``nframes x rows x width`` float32 values, sorts them along the frame axis (NaN
+sorts last, so every method is NaN-aware from one sort) and reduces them. Chunks run on
+two threads; numpy's sort releases the GIL.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from processing.errors import InvalidParameterError, SkyglassError
+from processing.jobs import ProgressCallback, report
+
+METHODS = ("mean", "median", "sum", "sigma-clip", "minmax")
+#: Bytes of stacked float32 values per chunk (per thread).
+CHUNK_BYTES = 48 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CombineOptions:
+    """How to combine.
+
+    Attributes
+    ----------
+    method : str
+        ``mean``, ``median``, ``sum``, ``sigma-clip`` (clipped mean) or ``minmax``
+        (mean after dropping the ``nlow`` lowest and ``nhigh`` highest values).
+    sigma_low, sigma_high : float
+        Clipping thresholds in standard deviations.
+    iterations : int
+        Sigma-clipping iterations (stops early when nothing more is clipped).
+    center : str
+        ``median`` or ``mean``: the centre values are clipped about.
+    nlow, nhigh : int
+        For ``minmax``.
+    scale : str or None
+        ``"median"`` scales every frame to the mean of the frames' medians first (flats).
+    """
+
+    method: str = "median"
+    sigma_low: float = 3.0
+    sigma_high: float = 3.0
+    iterations: int = 5
+    center: str = "median"
+    nlow: int = 1
+    nhigh: int = 1
+    scale: str | None = None
+
+    def validated(self) -> CombineOptions:
+        if self.method not in METHODS:
+            raise InvalidParameterError(
+                f"unknown combine method {self.method!r}; choose one of {', '.join(METHODS)}."
+            )
+        if self.center not in ("median", "mean"):
+            raise InvalidParameterError("sigma-clip centre must be 'median' or 'mean'.")
+        if self.sigma_low <= 0 or self.sigma_high <= 0 or self.iterations < 1:
+            raise InvalidParameterError("sigma thresholds must be > 0 and iterations >= 1.")
+        if self.nlow < 0 or self.nhigh < 0:
+            raise InvalidParameterError("nlow and nhigh must be >= 0.")
+        if self.scale not in (None, "median"):
+            raise InvalidParameterError("scale must be None or 'median'.")
+        return self
+
+
+def _names(frames: Sequence, names: Sequence[str] | None) -> list[str]:
+    if names is not None:
+        return list(names)
+    return [getattr(f, "name", None) or f"frame {i + 1}" for i, f in enumerate(frames)]
+
+
+def check_shapes(frames: Sequence, names: Sequence[str] | None = None) -> tuple[int, int]:
+    """The common ``(ny, nx)`` of ``frames``; a clear error naming the odd ones otherwise."""
+    if len(frames) == 0:
+        raise InvalidParameterError("no frames to combine: the list is empty.")
+    names = _names(frames, names)
+    shapes = [tuple(f.shape[-2:]) for f in frames]
+    for f, name in zip(frames, names, strict=True):
+        if len(f.shape) != 2:
+            raise InvalidParameterError(f"{name}: expected a 2-D image, got shape {f.shape}.")
+    first = shapes[0]
+    odd = [f"{n} ({s[1]} x {s[0]})" for n, s in zip(names, shapes, strict=True) if s != first]
+    if odd:
+        raise SkyglassError(
+            f"frames differ in size: {names[0]} is {first[1]} x {first[0]} but "
+            + ", ".join(odd)
+            + "; combine frames of one size."
+        )
+    return first
+
+
+def frame_medians(frames: Sequence) -> np.ndarray:
+    """Median of each frame, from a grid sample (fast on large frames)."""
+    from processing.limits import grid_sample
+
+    return np.array([float(np.median(grid_sample(f, 2_000_000))) for f in frames])
+
+
+def _reduce(stack: np.ndarray, opts: CombineOptions) -> np.ndarray:
+    """Combine a ``(n, rows, nx)`` float32 chunk along axis 0."""
+    n = stack.shape[0]
+    if opts.method in ("mean", "sum"):
+        finite = np.isfinite(stack)
+        if finite.all():
+            total = stack.sum(axis=0, dtype=np.float64)
+            count = np.full(total.shape, n)
+        else:
+            total = np.where(finite, stack, 0.0).sum(axis=0, dtype=np.float64)
+            count = finite.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if opts.method == "mean":
+                out = total / count
+            else:  # a NaN pixel in some frames: scale the sum to all frames
+                out = total * (n / count)
+        out[count == 0] = np.nan
+        return out.astype(np.float32)
+
+    s = np.sort(stack, axis=0)  # NaN last
+    del stack
+    count = np.isfinite(s[-1]) * n if bool(np.isfinite(s[-1]).all()) else np.isfinite(s).sum(axis=0)
+    if opts.method == "median":
+        return _sorted_median(s, count)
+    if opts.method == "minmax":
+        lo = np.minimum(opts.nlow, count)
+        hi = np.maximum(count - opts.nhigh, lo)
+        if int(count.min()) == n and n - opts.nhigh > opts.nlow:  # no NaN: one slice
+            kept = s[opts.nlow : n - opts.nhigh]
+            return (kept.sum(axis=0, dtype=np.float64) / kept.shape[0]).astype(np.float32)
+        return _block_mean(*_cumsums(s), lo, hi)
+    return _sigma_clipped_mean(s, count, opts)
+
+
+def _sorted_median(s: np.ndarray, count: np.ndarray) -> np.ndarray:
+    lo = _pick(s, np.maximum((count - 1) // 2, 0))
+    hi = _pick(s, np.maximum(count // 2, 0))
+    out = (lo.astype(np.float64) + hi) / 2.0
+    out[count == 0] = np.nan
+    return out.astype(np.float32)
+
+
+def _cumsums(s: np.ndarray, squares: bool = False):
+    """Cumulative sums (float64) along axis 0 with a leading zero plane; NaN counted as 0."""
+    filled = np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float64)
+    zero = np.zeros((1,) + s.shape[1:])
+    csum = np.concatenate([zero, np.cumsum(filled, axis=0)], axis=0)
+    if not squares:
+        return (csum,)
+    filled *= filled
+    return csum, np.concatenate([zero, np.cumsum(filled, axis=0)], axis=0)
+
+
+def _pick(c: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``c[k[p], p]`` for every pixel p: one flat gather (much cheaper than
+    take_along_axis)."""
+    plane = k.size
+    flat = k.ravel().astype(np.intp) * plane + np.arange(plane)
+    return np.take(c.reshape(-1), flat).reshape(k.shape)
+
+
+def _block(c: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return _pick(c, hi) - _pick(c, lo)
+
+
+def _block_mean(csum: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Mean of ``s[lo:hi]`` along axis 0 per pixel."""
+    n = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = _block(csum, lo, hi) / n
+    out[n <= 0] = np.nan
+    return out.astype(np.float32)
+
+
+def _sigma_clipped_mean(s: np.ndarray, count: np.ndarray, opts: CombineOptions) -> np.ndarray:
+    """Iterative clipping about the median (or mean) by the standard deviation of the
+    values kept, as astropy's sigma_clip; then the mean of what is kept.
+
+    The stack is sorted, so the kept values are always one block ``s[lo:hi]`` per pixel:
+    sums come from cumulative sums and each iteration only moves ``lo`` and ``hi``.
+    """
+    csum, csum2 = _cumsums(s, squares=True)
+    lo = np.zeros(count.shape, np.intp)
+    hi = count.astype(np.intp)
+    for _ in range(opts.iterations):
+        n = hi - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = _block(csum, lo, hi) / n
+            var = np.maximum(_block(csum2, lo, hi) / n - mean * mean, 0.0)
+        std = np.sqrt(var)
+        if opts.center == "median":
+            a = _pick(s, lo + np.maximum((n - 1) // 2, 0))
+            b = _pick(s, lo + np.maximum(n // 2, 0))
+            center = (a.astype(np.float64) + b) / 2.0
+        else:
+            center = mean
+        low_cut = (center - opts.sigma_low * std).astype(np.float32)
+        high_cut = (center + opts.sigma_high * std).astype(np.float32)
+        # Values outside the cuts are at the ends of the block: count them.
+        new_lo = np.maximum(lo, np.count_nonzero(s < low_cut[None], axis=0))
+        new_hi = np.minimum(hi, np.count_nonzero(s <= high_cut[None], axis=0))
+        new_hi = np.maximum(new_hi, new_lo)
+        if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
+            break
+        lo, hi = new_lo, new_hi
+    return _block_mean(csum, lo, hi)
+
+
+def combine(
+    frames: Sequence,
+    method: str = "median",
+    options: CombineOptions | None = None,
+    names: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    threads: int | None = None,
+) -> np.ndarray:
+    """Combine 2-D frames pixel by pixel.
+
+    Parameters
+    ----------
+    frames : sequence of 2-D array-likes
+        ndarrays or memory-mapped :class:`~processing.scaled.ScaledArray` planes; read
+        in row chunks, never modified.
+    method : str
+        Shorthand for ``options.method`` when ``options`` is not given.
+    options : CombineOptions, optional
+        Full options.
+    names : sequence of str, optional
+        Names for error messages (file names).
+    progress : callable, optional
+        ``progress(fraction, message)``; returning True cancels (raises Cancelled).
+    threads : int, optional
+        Worker threads (default: up to 2, the machine's cores).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 image; NaN where no frame had a finite value.
+    """
+    opts = (options or CombineOptions(method=method)).validated()
+    ny, nx = check_shapes(frames, names)
+    n = len(frames)
+    factors = None
+    if opts.scale == "median":
+        med = frame_medians(frames)
+        if np.any(~np.isfinite(med)) or np.any(med == 0):
+            bad = [
+                nm
+                for nm, m in zip(_names(frames, names), med, strict=True)
+                if not np.isfinite(m) or m == 0
+            ]
+            raise SkyglassError(
+                f"cannot scale to a common median: median is 0 or undefined in {', '.join(bad)}."
+            )
+        factors = (np.mean(med) / med).astype(np.float32)
+    # Sigma clipping and min/max keep float64 cumulative sums (5x the chunk): smaller chunks.
+    budget = CHUNK_BYTES // (4 if opts.method in ("sigma-clip", "minmax") else 1)
+    rows = max(1, min(ny, budget // max(1, n * nx * 4)))
+    starts = list(range(0, ny, rows))
+    out = np.empty((ny, nx), np.float32)
+    workers = threads or min(2, os.cpu_count() or 1)
+
+    def work(r0: int) -> int:
+        r1 = min(ny, r0 + rows)
+        stack = np.empty((n, r1 - r0, nx), np.float32)
+        for i, f in enumerate(frames):
+            stack[i] = np.asarray(f[r0:r1], dtype=np.float32)
+            if factors is not None:
+                stack[i] *= factors[i]
+        out[r0:r1] = _reduce(stack, opts)
+        return r1 - r0
+
+    report(progress, 0.0, f"combining {n} frames ({opts.method})")
+    done = 0
+    if workers <= 1 or len(starts) == 1:
+        for r0 in starts:
+            done += work(r0)
+            report(progress, done / ny, f"combining {n} frames ({opts.method})")
+        return out
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = []
+        it = iter(starts)
+        # Keep at most two chunks per worker in flight so memory stays bounded.
+        for r0 in it:
+            pending.append(pool.submit(work, r0))
+            if len(pending) >= 2 * workers:
+                done += pending.pop(0).result()
+                try:
+                    report(progress, done / ny, f"combining {n} frames ({opts.method})")
+                except BaseException:
+                    for p in pending:
+                        p.cancel()
+                    raise
+        for p in pending:
+            done += p.result()
+            report(progress, done / ny, f"combining {n} frames ({opts.method})")
+    return out
+
+
+def chunk_rows_for(n: int, nx: int) -> int:
+    """Rows per chunk for ``n`` frames of width ``nx`` (for callers that chunk too)."""
+    return max(1, math.floor(CHUNK_BYTES / max(1, n * nx * 4)))
