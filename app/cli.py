@@ -14,7 +14,7 @@ import sys
 
 from processing.errors import SkyglassError
 
-SUBCOMMANDS = ("info", "render", "demo")
+SUBCOMMANDS = ("info", "render", "demo", "calibrate", "stack")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,6 +79,60 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--contrast", type=float, default=1.0, help="DS9 contrast (1)")
     render.add_argument("--bias", type=float, default=0.5, help="DS9 bias (0.5)")
     render.add_argument("--zoom", default="1", help="zoom factor, e.g. 2, 0.5 or 1/4 (1)")
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="build masters and calibrate light frames",
+        description="Either give the frames (--bias/--dark/--flat and LIGHTS) or --auto DIR to "
+        "group a night's frames from their headers. Writes the masters and NAME_cal.fits.",
+    )
+    cal.add_argument("lights", nargs="*", metavar="LIGHTS", help="raw light frames")
+    cal.add_argument("--bias", nargs="+", default=[], metavar="FILE")
+    cal.add_argument(
+        "--dark",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="darks (grouped by EXPTIME; each light uses the matching one)",
+    )
+    cal.add_argument(
+        "--flat", nargs="+", default=[], metavar="FILE", help="flats (grouped by FILTER)"
+    )
+    cal.add_argument("--auto", metavar="DIR", help="group every frame of DIR by IMAGETYP")
+    cal.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    cal.add_argument(
+        "--method",
+        default="median",
+        choices=["median", "mean", "sigma-clip", "minmax"],
+        help="how masters are combined (median)",
+    )
+    cal.add_argument(
+        "--cosmic",
+        default="none",
+        choices=["none", "lacosmic", "median"],
+        help="cosmic-ray cleaning of the lights (none)",
+    )
+    cal.add_argument(
+        "--bad-pixels",
+        default="keep",
+        choices=["keep", "interpolate", "nan"],
+        help="hot pixels (from the dark) and weak pixels (from the flat)",
+    )
+    cal.add_argument(
+        "--nonlinearity", metavar="C0,C1,C2,C3", help="polynomial applied after bias subtraction"
+    )
+    cal.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
+    stk = sub.add_parser("stack", help="align and co-add frames")
+    stk.add_argument("files", nargs="+", metavar="FILES")
+    stk.add_argument("-o", "--output", required=True, metavar="OUT.fits")
+    stk.add_argument(
+        "--method", default="median", choices=["median", "mean", "sum", "sigma-clip", "minmax"]
+    )
+    stk.add_argument("--align", default="shift", choices=["none", "shift", "stars"])
+    stk.add_argument("--interpolation", default="bilinear", choices=["bilinear", "bicubic"])
+    stk.add_argument("--reference", type=int, default=1, help="reference frame, from 1 (1)")
+    stk.add_argument("--overwrite", action="store_true", help="replace OUT.fits if it exists")
 
     demo = sub.add_parser("demo", help="write a synthetic observing night with truth files")
     demo.add_argument("folder", metavar="DIR")
@@ -235,6 +289,96 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _terminal_progress():
+    """A progress callback printing one updating line on stderr (only when it changes)."""
+    last = {"text": ""}
+
+    def progress(fraction: float, message: str) -> None:
+        text = f"  [{fraction * 100:5.1f}%] {message}"
+        if text != last["text"]:
+            end = "\n" if not sys.stderr.isatty() else ""
+            print(f"\r{text:<60}", end=end, file=sys.stderr, flush=True)
+            last["text"] = text
+
+    return progress
+
+
+def cmd_calibrate(args) -> int:
+    from processing.calibration import CalibrationOptions
+    from processing.combine import CombineOptions
+    from processing.errors import InvalidParameterError
+    from processing.pipeline import build_masters, calibrate_folder, calibrate_lights, write_masters
+
+    nonlinearity = None
+    if args.nonlinearity:
+        try:
+            nonlinearity = tuple(float(c) for c in args.nonlinearity.split(","))
+        except ValueError:
+            raise InvalidParameterError("--nonlinearity: four numbers C0,C1,C2,C3.") from None
+    options = CalibrationOptions(
+        nonlinearity=nonlinearity,
+        cosmic=None if args.cosmic == "none" else args.cosmic,
+        bad_pixels=args.bad_pixels,
+    ).validated()
+    combine_options = CombineOptions(args.method)
+    progress = _terminal_progress()
+    if args.auto:
+        if args.lights or args.bias or args.dark or args.flat:
+            raise InvalidParameterError("--auto takes a folder; do not list frames as well.")
+        masters, lights = calibrate_folder(
+            args.auto, args.output, combine_options, options, args.overwrite, progress
+        )
+    else:
+        if not args.lights:
+            raise InvalidParameterError("no light frames given (or use --auto DIR).")
+        built = build_masters(args.bias, args.dark, args.flat, combine_options, progress)
+        masters = write_masters(built, args.output, args.overwrite)
+        lights = calibrate_lights(
+            args.lights, built, args.output, options, args.overwrite, progress
+        )
+    print(file=sys.stderr)
+    for path in masters:
+        print(f"master: {path}")
+    for path in lights:
+        print(f"calibrated: {path}")
+    return 0
+
+
+def cmd_stack(args) -> int:
+    import os
+
+    from processing.align import stack
+    from processing.calibration import read_frame
+    from processing.errors import InvalidParameterError
+
+    if not 1 <= args.reference <= len(args.files):
+        raise InvalidParameterError(f"--reference must be between 1 and {len(args.files)}.")
+    if os.path.exists(args.output) and not args.overwrite:
+        raise SkyglassError(f"{args.output}: already exists; use --overwrite or another name.")
+    if any(
+        os.path.exists(f) and os.path.samefile(f, args.output)
+        for f in args.files
+        if os.path.exists(args.output)
+    ):
+        raise SkyglassError(f"{args.output}: refusing to write over an input frame.")
+    frames = [read_frame(f) for f in args.files]
+    result = stack(
+        frames,
+        method=args.method,
+        align=args.align,
+        reference=args.reference - 1,
+        interpolation=args.interpolation,
+        progress=_terminal_progress(),
+    )
+    result.write(args.output, overwrite=args.overwrite)
+    print(file=sys.stderr)
+    print(
+        f"wrote {args.output}: {len(frames)} frames, {args.method}, aligned by {args.align}, "
+        f"EXPTIME {result.header['EXPTIME']:g} s (total {result.header['TOTEXP']:g} s)"
+    )
+    return 0
+
+
 def run_gui(files: list[str]) -> int:
     """Start the window; until it exists, render the demo night's first light to a PNG."""
     try:
@@ -280,7 +424,13 @@ def main(argv: list[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
         except SystemExit as exc:  # usage errors and --help: argparse already printed
             return int(exc.code or 0)
-        handler = {"info": cmd_info, "render": cmd_render, "demo": cmd_demo}[args.command]
+        handler = {
+            "info": cmd_info,
+            "render": cmd_render,
+            "demo": cmd_demo,
+            "calibrate": cmd_calibrate,
+            "stack": cmd_stack,
+        }[args.command]
         return handler(args)
     except SkyglassError as exc:
         print(f"skyglass: error: {exc}", file=sys.stderr)

@@ -1,0 +1,210 @@
+"""The calibration recipe for a whole night: masters from groups of frames, then lights.
+
+Shared by the ``skyglass calibrate`` command and the calibration panel, so both do the
+same thing: darks are grouped by exposure time, flats by filter; each flat is corrected
+with the dark closest in exposure, each light with the dark of its exposure (or the
+longest, scaled) and the flat of its filter.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from processing.calibration import (
+    CalibrationOptions,
+    Frame,
+    calibrate,
+    exposure_time,
+    master_bias,
+    master_dark,
+    master_flat,
+)
+from processing.combine import CombineOptions
+from processing.errors import SkyglassError
+from processing.frames import FrameLibrary, read_info
+from processing.jobs import ProgressCallback, scaled
+
+
+@dataclass
+class Masters:
+    """Master frames by exposure time (darks) and filter (flats)."""
+
+    bias: Frame | None = None
+    darks: dict[float, Frame] = field(default_factory=dict)
+    flats: dict[str, Frame] = field(default_factory=dict)
+
+    def dark_for(self, exptime: float) -> Frame | None:
+        """The dark of the same exposure, else the longest (scaled down is less noisy)."""
+        if not self.darks:
+            return None
+        if exptime in self.darks:
+            return self.darks[exptime]
+        return self.darks[max(self.darks)]
+
+    def flat_for(self, band: str, name: str) -> Frame | None:
+        if not self.flats:
+            return None
+        if band in self.flats:
+            return self.flats[band]
+        have = ", ".join(sorted(f or "no filter" for f in self.flats))
+        raise SkyglassError(
+            f"{name} was taken in filter {band or '(none)'} but the master "
+            f"flats are for {have}; add flats of that filter."
+        )
+
+
+def _group(paths: Sequence[str], key) -> dict:
+    out: dict = {}
+    for p in paths:
+        out.setdefault(key(read_info(p)), []).append(p)
+    return out
+
+
+def build_masters(
+    biases: Sequence[str],
+    darks: Sequence[str],
+    flats: Sequence[str],
+    options: CombineOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> Masters:
+    """Build every master the frames allow (any list may be empty)."""
+    opts = options or CombineOptions("median")
+    dark_groups = _group(darks, lambda i: i.exptime)
+    if None in dark_groups:
+        raise SkyglassError(
+            "no EXPTIME in the header of "
+            + ", ".join(os.path.basename(p) for p in dark_groups[None])
+            + "; darks need an exposure time."
+        )
+    flat_groups = _group(flats, lambda i: i.filter)
+    steps = (1 if biases else 0) + len(dark_groups) + len(flat_groups)
+    step = 0
+
+    def part():
+        nonlocal step
+        sub = scaled(progress, step / max(steps, 1), (step + 1) / max(steps, 1))
+        step += 1
+        return sub
+
+    masters = Masters()
+    if biases:
+        masters.bias = master_bias(biases, opts, part())
+        masters.bias.name = "master_bias.fits"
+    for t, group in sorted(dark_groups.items()):
+        dark = master_dark(group, masters.bias, opts, part())
+        dark.name = f"master_dark_{t:g}s.fits"
+        masters.darks[t] = dark
+    for band, group in sorted(flat_groups.items()):
+        t_flat = (
+            exposure_time(read_frame_header(group[0]), os.path.basename(group[0]))
+            if masters.darks
+            else 0.0
+        )
+        flat = master_flat(
+            group, masters.bias, masters.dark_for(t_flat) if masters.darks else None, opts, part()
+        )
+        flat.name = f"master_flat_{band or 'nofilter'}.fits"
+        masters.flats[band] = flat
+    return masters
+
+
+def read_frame_header(path: str):
+    from astropy.io import fits
+
+    return fits.getheader(path)
+
+
+def write_masters(masters: Masters, folder: str, overwrite: bool = False) -> list[str]:
+    """Write every master into ``folder``; returns the paths."""
+    os.makedirs(folder, exist_ok=True)
+    frames = (
+        ([masters.bias] if masters.bias else [])
+        + list(masters.darks.values())
+        + list(masters.flats.values())
+    )
+    written = []
+    for frame in frames:
+        path = os.path.join(folder, frame.name)
+        frame.write(path, overwrite=overwrite)
+        written.append(path)
+    return written
+
+
+def calibrated_name(path: str) -> str:
+    base = os.path.basename(path)
+    for ext in (".fits.gz", ".fit.gz", ".fits.fz", ".fits", ".fit", ".fts", ".fz"):
+        if base.lower().endswith(ext):
+            return base[: -len(ext)] + "_cal.fits"
+    return base + "_cal.fits"
+
+
+def calibrate_lights(
+    lights: Sequence[str],
+    masters: Masters,
+    folder: str,
+    options: CalibrationOptions | None = None,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+) -> list[str]:
+    """Calibrate each light with the right masters and write ``NAME_cal.fits``."""
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    for i, path in enumerate(lights):
+        info = read_info(path)
+        if info.exptime is None and masters.darks:
+            raise SkyglassError(
+                f"{info.name}: no EXPTIME in the header; the exposure time is "
+                "needed to scale the dark."
+            )
+        dark = masters.dark_for(info.exptime) if masters.darks else None
+        flat = masters.flat_for(info.filter, info.name)
+        out = os.path.join(folder, calibrated_name(path))
+        if os.path.abspath(out) == os.path.abspath(path):
+            raise SkyglassError(f"{out}: refusing to write over the raw frame.")
+        if os.path.exists(out) and not overwrite:
+            raise SkyglassError(f"{out}: already exists; use --overwrite or another folder.")
+        frame = calibrate(
+            path,
+            masters.bias,
+            dark,
+            flat,
+            options,
+            scaled(progress, i / len(lights), (i + 1) / len(lights)),
+        )
+        frame.write(out, overwrite=overwrite)
+        written.append(out)
+    return written
+
+
+def calibrate_folder(
+    folder: str,
+    outdir: str,
+    combine_options: CombineOptions | None = None,
+    options: CalibrationOptions | None = None,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+) -> tuple[list[str], list[str]]:
+    """Group a night's frames from their headers, build masters and calibrate the lights.
+
+    Returns ``(master paths, calibrated light paths)``.
+    """
+    library = FrameLibrary(folder)
+    lights = [f.path for f in library.of_kind("light")]
+    if not lights:
+        raise SkyglassError(
+            f"{folder}: no light frames found (IMAGETYP of the files: "
+            + ", ".join(sorted({f.imagetyp or "?" for f in library.frames}))
+            + ")."
+        )
+    masters = build_masters(
+        [f.path for f in library.biases()],
+        [f.path for f in library.of_kind("dark")],
+        [f.path for f in library.of_kind("flat")],
+        combine_options,
+        scaled(progress, 0.0, 0.5),
+    )
+    master_paths = write_masters(masters, outdir, overwrite)
+    cal = calibrate_lights(lights, masters, outdir, options, overwrite, scaled(progress, 0.5, 1.0))
+    return master_paths, cal
