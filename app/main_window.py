@@ -111,7 +111,19 @@ class MainWindow(QtWidgets.QMainWindow):
         lay.addWidget(self.readout)
         pixel_dock.setWidget(w)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, pixel_dock)
-        self.docks = {"scale": scale_dock, "pixel": pixel_dock}
+        from app.jobs import Job
+        from viewer.calibration_panel import CalibrationPanel
+
+        self.calibration = CalibrationPanel(
+            make_job=lambda fn, title: Job(fn, title, self),
+            show=lambda data, header, name: self.show_array(data, header, name, keep_view=True),
+        )
+        cal_dock = QtWidgets.QDockWidget("Calibration", self)
+        cal_dock.setObjectName("CalibrationDock")
+        cal_dock.setWidget(self.calibration)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, cal_dock)
+        cal_dock.hide()
+        self.docks = {"scale": scale_dock, "pixel": pixel_dock, "calibration": cal_dock}
 
     def _build_toolbar(self) -> None:
         bar = QtWidgets.QToolBar("Image")
@@ -244,6 +256,22 @@ class MainWindow(QtWidgets.QMainWindow):
             "Colour of pixels with no value (NaN or Inf)",
         )
 
+        calib = mb.addMenu("C&alibrate")
+        self._action(
+            calib,
+            "Calibration &panel",
+            self.show_calibration,
+            "Ctrl+Shift+C",
+            "Bias, dark, flat, calibrate and stack, step by step",
+        )
+        self._action(
+            calib,
+            "Calibrate a &night folder...",
+            self.choose_calibration_folder,
+            None,
+            "Choose the folder of a night's frames",
+        )
+
         window = mb.addMenu("&Window")
         for dock in self.docks.values():
             window.addAction(dock.toggleViewAction())
@@ -272,6 +300,18 @@ class MainWindow(QtWidgets.QMainWindow):
         folder = ensure_demo_with_progress(self)
         if folder is not None:
             self.open_file(str(demo_first_light(folder)))
+            if not self.calibration.folder.text():
+                self.calibration.set_folder(str(folder))
+
+    def show_calibration(self) -> None:
+        """Show the calibration dock."""
+        dock = self.docks["calibration"]
+        dock.show()
+        dock.raise_()
+
+    def choose_calibration_folder(self) -> None:
+        self.show_calibration()
+        self.calibration._choose_folder()
 
     def open_file(self, path: str, hdu: int | str | None = None) -> bool:
         """Open ``path`` (replacing the current image); on failure keep what was open.
@@ -301,6 +341,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"{image.name} - Skyglass")
         self.documentChanged.emit()
         return True
+
+    def show_array(self, data, header=None, name: str = "image", keep_view: bool = False) -> None:
+        """Show an in-memory image (a master frame, a calibrated light, a stack)."""
+        from processing.reader import image_from_array
+
+        try:
+            image = image_from_array(data, header, name)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return
+        same = self.document is not None and self.document.image.shape == image.shape
+        self.document = ImageDocument(image)
+        self._show_document(keep_view=keep_view and same)
+        self.setWindowTitle(f"{name} - Skyglass")
+        self.documentChanged.emit()
 
     def _show_document(self, keep_view: bool) -> None:
         doc = self.document

@@ -501,3 +501,20 @@ def _open_raster(path: str) -> LoadedImage:
         is_rgb=is_rgb,
         axis_shape=tuple(cube.shape),
     )
+
+
+def image_from_array(data, header: fits.Header | None = None, name: str = "image") -> LoadedImage:
+    """Wrap an in-memory 2-D array (a master, a calibrated frame) as a LoadedImage."""
+    data = np.asarray(data, dtype=np.float32)
+    if data.ndim != 2:
+        raise ImageReadError(f"{name}: expected a 2-D image, got shape {data.shape}.")
+    header = header.copy() if header is not None else fits.Header()
+    info = HDUInfo(0, "PRIMARY", "image", tuple(data.shape), "float32")
+    return LoadedImage(
+        path=name,
+        hdus=[info],
+        hdu_index=0,
+        header=header,
+        cube=ScaledArray(data[np.newaxis]),
+        axis_shape=tuple(data.shape),
+    )

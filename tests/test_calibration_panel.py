@@ -1,0 +1,117 @@
+"""The calibration panel, clicked through as a student would (offscreen)."""
+
+import os
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from PySide6 import QtCore
+
+from app.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.resize(1300, 800)
+    w.show()
+    w.show_calibration()
+    return w
+
+
+def wait_idle(qtbot, panel, timeout=60000):
+    qtbot.waitUntil(lambda: panel.job is None, timeout=timeout)
+
+
+def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
+    panel = window.calibration
+    assert window.docks["calibration"].isVisible()
+    panel.set_folder(demo_night.folder)
+    assert panel.table.rowCount() == 29
+    assert panel.bias_list.count() == 5 and panel.dark_list.count() == 6
+    assert panel.stack_group.count() == 2
+
+    qtbot.mouseClick(panel.bias_button, QtCore.Qt.MouseButton.LeftButton)
+    assert panel.job is not None and panel.cancel_button.isEnabled()
+    wait_idle(qtbot, panel)
+    assert panel.masters.bias is not None
+    assert window.document.name == "master_bias.fits"  # shown in the canvas
+    assert window.canvas.image_shape == (256, 256)
+
+    panel.build_darks()
+    wait_idle(qtbot, panel)
+    assert sorted(panel.masters.darks) == [10.0, 120.0]
+    assert "hot pixels" in panel.status.text()
+
+    panel.build_flats()
+    wait_idle(qtbot, panel)
+    assert sorted(panel.masters.flats) == ["R", "V"]
+    assert np.nanmedian(panel.masters.flats["V"].data) == pytest.approx(1.0, abs=1e-6)
+
+    # Before/after on the first light: the raw frame, then the corrected one.
+    panel.compare_light.setCurrentIndex(0)
+    panel.before.setChecked(True)
+    wait_idle(qtbot, panel)
+    raw_mean = float(np.nanmean(window.document.image.data[:, :]))
+    panel.after.setChecked(True)
+    wait_idle(qtbot, panel)
+    assert "(after)" in window.document.name
+    after_mean = float(np.nanmean(window.document.image.data[:, :]))
+    assert after_mean < raw_mean - 500  # the 1000 ADU bias is gone
+
+    panel.calibrate_lights(output=str(tmp_path / "cal"))
+    wait_idle(qtbot, panel)
+    assert len(panel.calibrated) == 8
+    assert len(os.listdir(tmp_path / "cal")) == 8
+
+    panel.stack_group.setCurrentIndex(1)  # V
+    panel.build_stack()
+    wait_idle(qtbot, panel)
+    assert panel.stack_result is not None and panel.stack_result.header["NCOMBINE"] == 5
+    assert window.document.name == "stack"
+    out = tmp_path / "stack.fits"
+    panel.save_stack(str(out))
+    assert fits.getheader(out)["NCOMBINE"] == 5
+
+
+def test_cancel_leaves_nothing_changed(qtbot, window, demo_night):
+    panel = window.calibration
+    panel.set_folder(demo_night.folder)
+    panel.build_bias()
+    panel.cancel()
+    wait_idle(qtbot, panel)
+    assert panel.masters.bias is None
+    assert "cancelled" in panel.status.text()
+    # The window still works, and the step can run again.
+    window.canvas.zoom_in()
+    panel.build_bias()
+    wait_idle(qtbot, panel)
+    assert panel.masters.bias is not None
+
+
+def test_reassigning_a_type_moves_the_frame(window, demo_night):
+    panel = window.calibration
+    panel.set_folder(demo_night.folder)
+    row = next(r for r in range(panel.table.rowCount())
+               if panel.table.item(r, 0).text() == "light_R_003.fits")
+    panel.table.cellWidget(row, 1).setCurrentText("unknown")
+    assert panel.light_list.count() == 7
+
+
+def test_errors_are_shown_not_raised(qtbot, window, tmp_path):
+    panel = window.calibration
+    panel.set_folder(str(tmp_path / "nope"))
+    assert "no such folder" in panel.last_error
+    folder = tmp_path / "night"
+    folder.mkdir()
+    for i, size in enumerate((10, 12)):
+        h = fits.PrimaryHDU(np.zeros((size, size), np.uint16))
+        h.header["IMAGETYP"] = "Bias Frame"
+        h.writeto(folder / f"b{i}.fits")
+    panel.set_folder(str(folder))
+    panel.build_bias()
+    wait_idle(qtbot, panel)
+    assert "differ in size" in panel.last_error
+    assert panel.masters.bias is None

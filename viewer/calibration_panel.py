@@ -1,0 +1,618 @@
+"""The calibration panel: a guided walk from raw frames to a stacked image.
+
+Bias, Dark, Flat, Calibrate lights, Align and stack. Each step lists the frames it uses
+(from the frame library), builds its result off the GUI thread with a progress bar and
+Cancel, and shows it in the canvas. A before/after toggle shows a light frame with and
+without the corrections built so far.
+
+The panel does not run threads itself: it is given ``make_job(fn, title)`` returning an
+object with ``progressed``, ``succeeded``, ``failed``, ``cancelled`` and ``done`` signals
+and ``start()``/``cancel()`` (the app's Job), and ``show(data, header, name)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from PySide6 import QtWidgets
+
+from processing.calibration import CalibrationOptions, calibrate, read_frame
+from processing.combine import CombineOptions
+from processing.frames import KINDS, FrameLibrary
+from processing.pipeline import Masters, calibrated_name
+
+COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size")
+STEP_HELP = {
+    "bias": "A bias is a zero-second exposure: the electronic offset of every pixel. "
+    "Combining several (median) removes their read noise.",
+    "dark": "A dark is an exposure with the shutter closed: thermal signal that grows with "
+    "exposure time, and hot pixels. Each dark has the master bias removed first.",
+    "flat": "A flat is an image of a uniform light: it maps each pixel's sensitivity, "
+    "vignetting and dust shadows. One master per filter, normalised to 1.",
+    "calibrate": "Each light becomes (raw - bias - dark x t_light/t_dark) / flat.",
+    "stack": "Calibrated lights are aligned on the reference frame and combined; the "
+    "stack keeps the reference frame's WCS.",
+}
+
+
+def _combo(items, tip: str) -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    for text, data in items:
+        box.addItem(text, data)
+    box.setToolTip(tip)
+    return box
+
+
+class CalibrationPanel(QtWidgets.QWidget):
+    """A guided calibration dock."""
+
+    def __init__(self, make_job: Callable, show: Callable, parent=None) -> None:
+        super().__init__(parent)
+        self._make_job = make_job
+        self._show = show
+        self.library: FrameLibrary | None = None
+        self.masters = Masters()
+        self.calibrated: dict[str, object] = {}
+        self.stack_result = None
+        self.job = None
+        self.last_error = ""
+        self.setMinimumWidth(400)
+        layout = QtWidgets.QVBoxLayout(self)
+
+        row = QtWidgets.QHBoxLayout()
+        self.folder = QtWidgets.QLineEdit()
+        self.folder.setReadOnly(True)
+        self.folder.setPlaceholderText("Choose the folder of a night's frames")
+        self.folder.setToolTip("Folder whose FITS files are grouped by their headers")
+        choose = QtWidgets.QPushButton("Folder...")
+        choose.setToolTip("Choose the folder with biases, darks, flats and lights")
+        choose.clicked.connect(self._choose_folder)
+        row.addWidget(self.folder, 1)
+        row.addWidget(choose)
+        layout.addLayout(row)
+
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(140)
+        self.table.setToolTip(
+            "Frames from the headers; change a Type if the header is wrong. "
+            "Double-click a row to view the frame."
+        )
+        self.table.cellDoubleClicked.connect(self._view_row)
+        layout.addWidget(self.table, 1)
+
+        self.steps = QtWidgets.QTabWidget()
+        self.steps.addTab(self._bias_page(), "1 Bias")
+        self.steps.addTab(self._dark_page(), "2 Dark")
+        self.steps.addTab(self._flat_page(), "3 Flat")
+        self.steps.addTab(self._calibrate_page(), "4 Calibrate")
+        self.steps.addTab(self._stack_page(), "5 Align && stack")
+        layout.addWidget(self.steps, 2)
+
+        bar = QtWidgets.QHBoxLayout()
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setToolTip("Stop the running step; nothing is changed")
+        self.cancel_button.clicked.connect(self.cancel)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.cancel_button)
+        layout.addLayout(bar)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self._update_lists()
+
+    # ------------------------------------------------------------------ pages
+    def _page(self, key: str) -> tuple[QtWidgets.QWidget, QtWidgets.QVBoxLayout]:
+        page = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(page)
+        text = QtWidgets.QLabel(STEP_HELP[key])
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        return page, lay
+
+    def _frame_list(self, tip: str) -> QtWidgets.QListWidget:
+        w = QtWidgets.QListWidget()
+        w.setToolTip(tip)
+        w.setMaximumHeight(110)
+        return w
+
+    def _method_combo(self) -> QtWidgets.QComboBox:
+        return _combo(
+            [
+                ("median", "median"),
+                ("sigma-clipped mean", "sigma-clip"),
+                ("mean", "mean"),
+                ("min/max rejection", "minmax"),
+            ],
+            "How the frames are combined",
+        )
+
+    def _bias_page(self):
+        page, lay = self._page("bias")
+        self.bias_list = self._frame_list("Bias frames used")
+        self.bias_method = self._method_combo()
+        self.bias_button = QtWidgets.QPushButton("Build master bias")
+        self.bias_button.setToolTip("Combine the biases and show the master")
+        self.bias_button.clicked.connect(self.build_bias)
+        for w in (self.bias_list, self.bias_method, self.bias_button):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        return page
+
+    def _dark_page(self):
+        page, lay = self._page("dark")
+        self.dark_list = self._frame_list("Dark frames used (grouped by exposure time)")
+        self.dark_method = self._method_combo()
+        self.dark_button = QtWidgets.QPushButton("Build master darks")
+        self.dark_button.setToolTip("One master dark per exposure time, bias removed")
+        self.dark_button.clicked.connect(self.build_darks)
+        for w in (self.dark_list, self.dark_method, self.dark_button):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        return page
+
+    def _flat_page(self):
+        page, lay = self._page("flat")
+        self.flat_list = self._frame_list("Flat frames used (grouped by filter)")
+        self.flat_method = self._method_combo()
+        self.flat_button = QtWidgets.QPushButton("Build master flats")
+        self.flat_button.setToolTip("One normalised master flat per filter")
+        self.flat_button.clicked.connect(self.build_flats)
+        for w in (self.flat_list, self.flat_method, self.flat_button):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        return page
+
+    def _calibrate_page(self):
+        page, lay = self._page("calibrate")
+        form = QtWidgets.QFormLayout()
+        self.cosmic = _combo(
+            [
+                ("none", None),
+                ("L.A.Cosmic (astroscrappy)", "lacosmic"),
+                ("median filter", "median"),
+            ],
+            "Cosmic-ray cleaning",
+        )
+        self.bad = _combo(
+            [("keep", "keep"), ("interpolate", "interpolate"), ("set to NaN", "nan")],
+            "Hot pixels (from the dark) and weak pixels (from the flat)",
+        )
+        form.addRow("Cosmic rays", self.cosmic)
+        form.addRow("Bad pixels", self.bad)
+        lay.addLayout(form)
+        self.light_list = self._frame_list("Light frames to calibrate")
+        lay.addWidget(self.light_list)
+        self.calibrate_button = QtWidgets.QPushButton("Calibrate lights")
+        self.calibrate_button.setToolTip(
+            "Calibrate every light with the masters built so far; "
+            "writes NAME_cal.fits into the output folder"
+        )
+        self.calibrate_button.clicked.connect(self.calibrate_lights)
+        lay.addWidget(self.calibrate_button)
+        compare = QtWidgets.QHBoxLayout()
+        self.compare_light = QtWidgets.QComboBox()
+        self.compare_light.setToolTip("Light frame to compare")
+        self.before = QtWidgets.QRadioButton("Before")
+        self.after = QtWidgets.QRadioButton("After")
+        self.before.setToolTip("The raw light frame")
+        self.after.setToolTip("The light with the corrections built so far")
+        self.before.toggled.connect(lambda on: on and self.show_before())
+        self.after.toggled.connect(lambda on: on and self.show_after())
+        compare.addWidget(self.compare_light, 1)
+        compare.addWidget(self.before)
+        compare.addWidget(self.after)
+        lay.addLayout(compare)
+        lay.addStretch(1)
+        return page
+
+    def _stack_page(self):
+        page, lay = self._page("stack")
+        form = QtWidgets.QFormLayout()
+        self.stack_group = QtWidgets.QComboBox()
+        self.stack_group.setToolTip("Which lights to stack (object and filter)")
+        self.stack_method = _combo(
+            [
+                ("median", "median"),
+                ("sigma-clipped mean", "sigma-clip"),
+                ("mean", "mean"),
+                ("sum", "sum"),
+                ("min/max rejection", "minmax"),
+            ],
+            "How to co-add",
+        )
+        self.stack_align = _combo(
+            [
+                ("shift (cross-correlation)", "shift"),
+                ("stars (rotation, scale)", "stars"),
+                ("none", "none"),
+            ],
+            "How frames are registered to the first one",
+        )
+        self.stack_interp = _combo(
+            [("bilinear", "bilinear"), ("bicubic", "bicubic")], "Resampling of the aligned frames"
+        )
+        form.addRow("Frames", self.stack_group)
+        form.addRow("Combine", self.stack_method)
+        form.addRow("Align", self.stack_align)
+        form.addRow("Resample", self.stack_interp)
+        lay.addLayout(form)
+        row = QtWidgets.QHBoxLayout()
+        self.stack_button = QtWidgets.QPushButton("Align and stack")
+        self.stack_button.clicked.connect(self.build_stack)
+        self.save_button = QtWidgets.QPushButton("Save stack...")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self._save_stack)
+        row.addWidget(self.stack_button)
+        row.addWidget(self.save_button)
+        lay.addLayout(row)
+        lay.addStretch(1)
+        return page
+
+    # ---------------------------------------------------------------- library
+    def _choose_folder(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(
+            self, "Folder of the night's frames", self.folder.text() or os.getcwd()
+        )
+        if folder:
+            self.set_folder(folder)
+
+    def set_folder(self, folder: str) -> None:
+        """Read the headers of the folder's frames and list them."""
+        from processing.errors import SkyglassError
+
+        try:
+            self.library = FrameLibrary(folder)
+        except SkyglassError as exc:
+            self._error(str(exc))
+            return
+        self.folder.setText(folder)
+        self.masters = Masters()
+        self.calibrated.clear()
+        self.stack_result = None
+        self._fill_table()
+        self._update_lists()
+        n = len(self.library.frames)
+        extra = f"; {len(self.library.errors)} unreadable" if self.library.errors else ""
+        self.status.setText(f"{n} frames read from their headers{extra}.")
+
+    def _fill_table(self) -> None:
+        frames = self.library.frames if self.library else []
+        self.table.setRowCount(len(frames))
+        for r, f in enumerate(frames):
+            values = (
+                f.name,
+                None,
+                "" if f.exptime is None else f"{f.exptime:g}",
+                f.filter,
+                f.object,
+                f.date_obs,
+                f"{f.shape[1]} x {f.shape[0]}",
+            )
+            for c, v in enumerate(values):
+                if c == 1:
+                    box = QtWidgets.QComboBox()
+                    box.addItems(KINDS)
+                    box.setCurrentText(f.kind)
+                    box.setToolTip(f"IMAGETYP in the header: {f.imagetyp or '(none)'}")
+                    box.currentTextChanged.connect(lambda k, p=f.path: self.set_kind(p, k))
+                    self.table.setCellWidget(r, c, box)
+                else:
+                    self.table.setItem(r, c, QtWidgets.QTableWidgetItem(v))
+        self.table.resizeColumnsToContents()
+
+    def set_kind(self, path: str, kind: str) -> None:
+        """Reassign a frame's type and refresh the steps."""
+        if self.library is not None:
+            self.library.set_kind(path, kind)
+            self._update_lists()
+
+    def _update_lists(self) -> None:
+        lib = self.library
+
+        def fill(widget, items):
+            widget.clear()
+            for text in items:
+                widget.addItem(text)
+
+        fill(self.bias_list, [f.name for f in lib.biases()] if lib else [])
+        fill(
+            self.dark_list,
+            [f"{f.name}  ({t:g} s)" for t, fs in (lib.darks() if lib else {}).items() for f in fs],
+        )
+        fill(
+            self.flat_list,
+            [
+                f"{f.name}  ({b or 'no filter'})"
+                for b, fs in (lib.flats() if lib else {}).items()
+                for f in fs
+            ],
+        )
+        lights = lib.of_kind("light") if lib else []
+        fill(self.light_list, [f.name for f in lights])
+        self.compare_light.clear()
+        for f in lights:
+            self.compare_light.addItem(f.name, f.path)
+        self.stack_group.clear()
+        for (obj, band), fs in (lib.lights() if lib else {}).items():
+            self.stack_group.addItem(
+                f"{obj or '?'} / {band or 'no filter'} ({len(fs)})", [f.path for f in fs]
+            )
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        lib = self.library
+        idle = self.job is None
+        self.bias_button.setEnabled(idle and bool(lib and lib.biases()))
+        self.dark_button.setEnabled(idle and bool(lib and lib.of_kind("dark")))
+        self.flat_button.setEnabled(idle and bool(lib and lib.of_kind("flat")))
+        self.calibrate_button.setEnabled(idle and bool(lib and lib.of_kind("light")))
+        self.stack_button.setEnabled(idle and bool(self.calibrated))
+        self.save_button.setEnabled(idle and self.stack_result is not None)
+        self.cancel_button.setEnabled(not idle)
+
+    def _view_row(self, row: int, column: int) -> None:
+        if self.library is not None and 0 <= row < len(self.library.frames):
+            f = self.library.frames[row]
+            self._run(
+                lambda progress: read_frame(f.path),
+                f"reading {f.name}",
+                lambda frame: self._show(frame.data, frame.header, f.name),
+            )
+
+    # ------------------------------------------------------------------- jobs
+    def _run(self, fn, title: str, on_success) -> None:
+        if self.job is not None:
+            return
+        self.job = self._make_job(fn, title)
+        self.job.progressed.connect(self._on_progress)
+        # A generic "done" first; the step's own handler may say more.
+        self.job.succeeded.connect(lambda _: self.status.setText(f"{title}: done."))
+        self.job.succeeded.connect(on_success)
+        self.job.failed.connect(self._error)
+        self.job.cancelled.connect(
+            lambda: self.status.setText(f"{title}: cancelled; nothing was changed.")
+        )
+        self.job.done.connect(self._job_done)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{title} %p%")
+        self.status.setText(title + "...")
+        self.job.start()
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"{message} %p%")
+
+    def _job_done(self) -> None:
+        self.job = None
+        self._update_buttons()
+
+    def _error(self, message: str) -> None:
+        self.last_error = message
+        self.status.setText(message)
+
+    def _paths(self, kind: str) -> list[str]:
+        return [f.path for f in self.library.of_kind(kind)] if self.library else []
+
+    def _options(self, box: QtWidgets.QComboBox) -> CombineOptions:
+        return CombineOptions(box.currentData())
+
+    # ------------------------------------------------------------------ steps
+    def build_bias(self) -> None:
+        from processing.calibration import master_bias
+
+        paths, opts = self._paths("bias"), self._options(self.bias_method)
+
+        def done(frame):
+            frame.name = "master_bias.fits"
+            self.masters.bias = frame
+            self.status.setText(f"Master bias from {len(paths)} frames.")
+            self._show(frame.data, frame.header, frame.name)
+
+        self._run(lambda progress: master_bias(paths, opts, progress), "master bias", done)
+
+    def build_darks(self) -> None:
+        from processing.calibration import master_dark
+        from processing.frames import read_info
+        from processing.jobs import scaled
+
+        paths, opts, bias = self._paths("dark"), self._options(self.dark_method), self.masters.bias
+
+        def work(progress):
+            groups: dict = {}
+            for p in paths:
+                groups.setdefault(read_info(p).exptime, []).append(p)
+            out = {}
+            for i, (t, group) in enumerate(sorted(groups.items(), key=lambda g: g[0] or 0)):
+                dark = master_dark(
+                    group, bias, opts, scaled(progress, i / len(groups), (i + 1) / len(groups))
+                )
+                dark.name = f"master_dark_{t:g}s.fits"
+                out[t] = dark
+            return out
+
+        def done(darks):
+            self.masters.darks = darks
+            longest = darks[max(darks)]
+            note = "" if bias is not None else " (no master bias yet: bias not removed)"
+            self.status.setText(
+                f"Master darks for {', '.join(f'{t:g} s' for t in darks)}; "
+                f"{int(longest.mask.sum())} hot pixels{note}."
+            )
+            self._show(longest.data, longest.header, longest.name)
+
+        self._run(work, "master darks", done)
+
+    def build_flats(self) -> None:
+        from processing.calibration import exposure_time, master_flat
+        from processing.frames import read_info
+        from processing.jobs import scaled
+
+        paths, opts = self._paths("flat"), self._options(self.flat_method)
+        masters = self.masters
+
+        def work(progress):
+            groups: dict = {}
+            for p in paths:
+                groups.setdefault(read_info(p).filter, []).append(p)
+            out = {}
+            for i, (band, group) in enumerate(sorted(groups.items())):
+                from astropy.io import fits
+
+                t = (
+                    exposure_time(fits.getheader(group[0]), os.path.basename(group[0]))
+                    if masters.darks
+                    else 0.0
+                )
+                flat = master_flat(
+                    group,
+                    masters.bias,
+                    masters.dark_for(t),
+                    opts,
+                    scaled(progress, i / len(groups), (i + 1) / len(groups)),
+                )
+                flat.name = f"master_flat_{band or 'nofilter'}.fits"
+                out[band] = flat
+            return out
+
+        def done(flats):
+            self.masters.flats = flats
+            first = next(iter(flats.values()))
+            self.status.setText(f"Master flats for filters {', '.join(b or '-' for b in flats)}.")
+            self._show(first.data, first.header, first.name)
+
+        self._run(work, "master flats", done)
+
+    def _cal_options(self) -> CalibrationOptions:
+        return CalibrationOptions(
+            cosmic=self.cosmic.currentData(), bad_pixels=self.bad.currentData()
+        )
+
+    def calibrate_lights(self, output: str | None = None) -> None:
+        from processing.jobs import scaled
+
+        if self.library is None:
+            return
+        lights = self._paths("light")
+        masters, opts = self.masters, self._cal_options()
+        folder = output or os.path.join(self.folder.text(), "calibrated")
+
+        def work(progress):
+            out = {}
+            for i, p in enumerate(lights):
+                from processing.frames import read_info
+
+                info = read_info(p)
+                dark = masters.dark_for(info.exptime or 0.0) if masters.darks else None
+                flat = masters.flat_for(info.filter, info.name)
+                frame = calibrate(
+                    p,
+                    masters.bias,
+                    dark,
+                    flat,
+                    opts,
+                    scaled(progress, i / len(lights), (i + 1) / len(lights)),
+                )
+                os.makedirs(folder, exist_ok=True)
+                frame.write(os.path.join(folder, calibrated_name(p)), overwrite=True)
+                out[p] = frame
+            return out
+
+        def done(frames):
+            self.calibrated = frames
+            first = next(iter(frames.values()))
+            self.status.setText(f"{len(frames)} lights calibrated into {folder}.")
+            self._show(first.data, first.header, calibrated_name(next(iter(frames))))
+            self.after.setChecked(True)
+
+        self._run(work, "calibrating lights", done)
+
+    def show_before(self) -> None:
+        path = self.compare_light.currentData()
+        if path:
+            self._run(
+                lambda progress: read_frame(path),
+                "reading the raw light",
+                lambda f: self._show(f.data, f.header, f"{f.name} (before)"),
+            )
+
+    def show_after(self) -> None:
+        path = self.compare_light.currentData()
+        if not path:
+            return
+        if path in self.calibrated:
+            f = self.calibrated[path]
+            self._show(f.data, f.header, f"{os.path.basename(path)} (after)")
+            return
+        masters, opts = self.masters, self._cal_options()
+
+        def work(progress):
+            from processing.frames import read_info
+
+            info = read_info(path)
+            dark = masters.dark_for(info.exptime or 0.0) if masters.darks else None
+            flat = masters.flats.get(info.filter) if masters.flats else None
+            return calibrate(path, masters.bias, dark, flat, opts, progress)
+
+        self._run(
+            work,
+            "calibrating (preview)",
+            lambda f: self._show(f.data, f.header, f"{os.path.basename(path)} (after)"),
+        )
+
+    def build_stack(self) -> None:
+        from processing.align import stack
+
+        wanted = self.stack_group.currentData() or []
+        frames = [self.calibrated[p] for p in wanted if p in self.calibrated]
+        if not frames:
+            self._error("Calibrate the lights of this group first (step 4).")
+            return
+        method = self.stack_method.currentData()
+        align, interp = self.stack_align.currentData(), self.stack_interp.currentData()
+
+        def done(result):
+            self.stack_result = result
+            self.status.setText(
+                f"Stack of {len(frames)} frames: EXPTIME "
+                f"{result.header['EXPTIME']:g} s, total {result.header['TOTEXP']:g} s."
+            )
+            self._show(result.data, result.header, "stack")
+
+        self._run(
+            lambda progress: stack(frames, method, align, 0, interp, progress=progress),
+            "aligning and stacking",
+            done,
+        )
+
+    def _save_stack(self) -> None:
+        if self.stack_result is None:
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save stack", os.path.join(self.folder.text(), "stack.fits"), "FITS (*.fits)"
+        )
+        if path:
+            self.save_stack(path)
+
+    def save_stack(self, path: str) -> None:
+        """Write the stack (the dialog already asked before replacing a file)."""
+        from processing.errors import SkyglassError
+
+        try:
+            self.stack_result.write(path, overwrite=True)
+            self.status.setText(f"Saved {path}.")
+        except SkyglassError as exc:
+            self._error(str(exc))
