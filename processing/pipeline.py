@@ -16,7 +16,6 @@ from processing.calibration import (
     CalibrationOptions,
     Frame,
     calibrate,
-    exposure_time,
     master_bias,
     master_dark,
     master_flat,
@@ -62,6 +61,61 @@ def _group(paths: Sequence[str], key) -> dict:
     return out
 
 
+def build_darks(
+    paths: Sequence[str],
+    bias: Frame | None = None,
+    options: CombineOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[float, Frame]:
+    """One master dark per exposure time found in ``paths``."""
+    groups = _group(paths, lambda i: i.exptime)
+    if None in groups:
+        raise SkyglassError(
+            "no EXPTIME in the header of "
+            + ", ".join(os.path.basename(p) for p in groups[None])
+            + "; darks need an exposure time."
+        )
+    darks = {}
+    for i, (t, group) in enumerate(sorted(groups.items())):
+        dark = master_dark(
+            group, bias, options, scaled(progress, i / len(groups), (i + 1) / len(groups))
+        )
+        dark.name = f"master_dark_{t:g}s.fits"
+        darks[t] = dark
+    return darks
+
+
+def build_flats(
+    paths: Sequence[str],
+    masters: Masters,
+    options: CombineOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Frame]:
+    """One master flat per filter found in ``paths``, corrected with ``masters``."""
+    groups = _group(paths, lambda i: i.filter)
+    flats = {}
+    for i, (band, group) in enumerate(sorted(groups.items())):
+        dark = None
+        if masters.darks:
+            first = read_info(group[0])
+            if first.exptime is None:
+                raise SkyglassError(
+                    f"{first.name}: no EXPTIME in the header; the exposure "
+                    "time is needed to scale the dark."
+                )
+            dark = masters.dark_for(first.exptime)
+        flat = master_flat(
+            group,
+            masters.bias,
+            dark,
+            options,
+            scaled(progress, i / len(groups), (i + 1) / len(groups)),
+        )
+        flat.name = f"master_flat_{band or 'nofilter'}.fits"
+        flats[band] = flat
+    return flats
+
+
 def build_masters(
     biases: Sequence[str],
     darks: Sequence[str],
@@ -71,49 +125,15 @@ def build_masters(
 ) -> Masters:
     """Build every master the frames allow (any list may be empty)."""
     opts = options or CombineOptions("median")
-    dark_groups = _group(darks, lambda i: i.exptime)
-    if None in dark_groups:
-        raise SkyglassError(
-            "no EXPTIME in the header of "
-            + ", ".join(os.path.basename(p) for p in dark_groups[None])
-            + "; darks need an exposure time."
-        )
-    flat_groups = _group(flats, lambda i: i.filter)
-    steps = (1 if biases else 0) + len(dark_groups) + len(flat_groups)
-    step = 0
-
-    def part():
-        nonlocal step
-        sub = scaled(progress, step / max(steps, 1), (step + 1) / max(steps, 1))
-        step += 1
-        return sub
-
     masters = Masters()
     if biases:
-        masters.bias = master_bias(biases, opts, part())
+        masters.bias = master_bias(biases, opts, scaled(progress, 0.0, 0.2))
         masters.bias.name = "master_bias.fits"
-    for t, group in sorted(dark_groups.items()):
-        dark = master_dark(group, masters.bias, opts, part())
-        dark.name = f"master_dark_{t:g}s.fits"
-        masters.darks[t] = dark
-    for band, group in sorted(flat_groups.items()):
-        t_flat = (
-            exposure_time(read_frame_header(group[0]), os.path.basename(group[0]))
-            if masters.darks
-            else 0.0
-        )
-        flat = master_flat(
-            group, masters.bias, masters.dark_for(t_flat) if masters.darks else None, opts, part()
-        )
-        flat.name = f"master_flat_{band or 'nofilter'}.fits"
-        masters.flats[band] = flat
+    if darks:
+        masters.darks = build_darks(darks, masters.bias, opts, scaled(progress, 0.2, 0.5))
+    if flats:
+        masters.flats = build_flats(flats, masters, opts, scaled(progress, 0.5, 1.0))
     return masters
-
-
-def read_frame_header(path: str):
-    from astropy.io import fits
-
-    return fits.getheader(path)
 
 
 def write_masters(masters: Masters, folder: str, overwrite: bool = False) -> list[str]:
@@ -140,6 +160,30 @@ def calibrated_name(path: str) -> str:
     return base + "_cal.fits"
 
 
+def calibrate_one(
+    path: str,
+    masters: Masters,
+    options: CalibrationOptions | None = None,
+    progress: ProgressCallback | None = None,
+    require_flat: bool = True,
+) -> Frame:
+    """Calibrate one light with the dark of its exposure and the flat of its filter."""
+    info = read_info(path)
+    dark = None
+    if masters.darks:
+        if info.exptime is None:
+            raise SkyglassError(
+                f"{info.name}: no EXPTIME in the header; the exposure time is "
+                "needed to scale the dark."
+            )
+        dark = masters.dark_for(info.exptime)
+    if require_flat:
+        flat = masters.flat_for(info.filter, info.name)
+    else:  # a preview uses what exists
+        flat = masters.flats.get(info.filter)
+    return calibrate(path, masters.bias, dark, flat, options, progress)
+
+
 def calibrate_lights(
     lights: Sequence[str],
     masters: Masters,
@@ -147,34 +191,28 @@ def calibrate_lights(
     options: CalibrationOptions | None = None,
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
+    on_frame=None,
 ) -> list[str]:
-    """Calibrate each light with the right masters and write ``NAME_cal.fits``."""
+    """Calibrate each light with the right masters and write ``NAME_cal.fits``.
+
+    ``on_frame(path, frame)`` is called with each calibrated frame (the panel keeps them
+    for stacking); returns the paths written.
+    """
     os.makedirs(folder, exist_ok=True)
     written = []
     for i, path in enumerate(lights):
-        info = read_info(path)
-        if info.exptime is None and masters.darks:
-            raise SkyglassError(
-                f"{info.name}: no EXPTIME in the header; the exposure time is "
-                "needed to scale the dark."
-            )
-        dark = masters.dark_for(info.exptime) if masters.darks else None
-        flat = masters.flat_for(info.filter, info.name)
         out = os.path.join(folder, calibrated_name(path))
         if os.path.abspath(out) == os.path.abspath(path):
             raise SkyglassError(f"{out}: refusing to write over the raw frame.")
         if os.path.exists(out) and not overwrite:
             raise SkyglassError(f"{out}: already exists; use --overwrite or another folder.")
-        frame = calibrate(
-            path,
-            masters.bias,
-            dark,
-            flat,
-            options,
-            scaled(progress, i / len(lights), (i + 1) / len(lights)),
+        frame = calibrate_one(
+            path, masters, options, scaled(progress, i / len(lights), (i + 1) / len(lights))
         )
         frame.write(out, overwrite=overwrite)
         written.append(out)
+        if on_frame is not None:
+            on_frame(path, frame)
     return written
 
 

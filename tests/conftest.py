@@ -37,6 +37,22 @@ def write_fits(tmp_path):
     return _write
 
 
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """A shown main window with its settings in a temporary file."""
+    from PySide6 import QtCore
+
+    from app.main_window import MainWindow
+
+    settings = QtCore.QSettings(str(tmp_path / "skyglass.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.resize(1300, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 _EXIT_STATUS = {"code": 0}
 
 

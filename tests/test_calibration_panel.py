@@ -7,25 +7,13 @@ import pytest
 from astropy.io import fits
 from PySide6 import QtCore
 
-from app.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
-    w.resize(1300, 800)
-    w.show()
-    w.show_calibration()
-    return w
-
 
 def wait_idle(qtbot, panel, timeout=60000):
     qtbot.waitUntil(lambda: panel.job is None, timeout=timeout)
 
 
 def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
+    window.show_calibration()
     panel = window.calibration
     assert window.docks["calibration"].isVisible()
     panel.set_folder(demo_night.folder)
@@ -94,8 +82,11 @@ def test_cancel_leaves_nothing_changed(qtbot, window, demo_night):
 def test_reassigning_a_type_moves_the_frame(window, demo_night):
     panel = window.calibration
     panel.set_folder(demo_night.folder)
-    row = next(r for r in range(panel.table.rowCount())
-               if panel.table.item(r, 0).text() == "light_R_003.fits")
+    row = next(
+        r
+        for r in range(panel.table.rowCount())
+        if panel.table.item(r, 0).text() == "light_R_003.fits"
+    )
     panel.table.cellWidget(row, 1).setCurrentText("unknown")
     assert panel.light_list.count() == 7
 

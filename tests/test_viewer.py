@@ -9,17 +9,6 @@ from app.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "skyglass.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
-    w.resize(1100, 750)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
 def marked(write_fits):
     """50 x 40 image: FITS (1,1) = 1000, top-right (50,40) = 500, the rest a ramp < 100."""
     data = (np.arange(40 * 50, dtype=np.float32).reshape(40, 50) % 97).astype(np.float32)

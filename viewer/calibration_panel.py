@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from PySide6 import QtWidgets
 
-from processing.calibration import CalibrationOptions, calibrate, read_frame
+from processing.calibration import CalibrationOptions, read_frame
 from processing.combine import CombineOptions
 from processing.frames import KINDS, FrameLibrary
 from processing.pipeline import Masters, calibrated_name
@@ -425,24 +425,9 @@ class CalibrationPanel(QtWidgets.QWidget):
         self._run(lambda progress: master_bias(paths, opts, progress), "master bias", done)
 
     def build_darks(self) -> None:
-        from processing.calibration import master_dark
-        from processing.frames import read_info
-        from processing.jobs import scaled
+        from processing.pipeline import build_darks
 
         paths, opts, bias = self._paths("dark"), self._options(self.dark_method), self.masters.bias
-
-        def work(progress):
-            groups: dict = {}
-            for p in paths:
-                groups.setdefault(read_info(p).exptime, []).append(p)
-            out = {}
-            for i, (t, group) in enumerate(sorted(groups.items(), key=lambda g: g[0] or 0)):
-                dark = master_dark(
-                    group, bias, opts, scaled(progress, i / len(groups), (i + 1) / len(groups))
-                )
-                dark.name = f"master_dark_{t:g}s.fits"
-                out[t] = dark
-            return out
 
         def done(darks):
             self.masters.darks = darks
@@ -454,39 +439,12 @@ class CalibrationPanel(QtWidgets.QWidget):
             )
             self._show(longest.data, longest.header, longest.name)
 
-        self._run(work, "master darks", done)
+        self._run(lambda progress: build_darks(paths, bias, opts, progress), "master darks", done)
 
     def build_flats(self) -> None:
-        from processing.calibration import exposure_time, master_flat
-        from processing.frames import read_info
-        from processing.jobs import scaled
+        from processing.pipeline import build_flats
 
-        paths, opts = self._paths("flat"), self._options(self.flat_method)
-        masters = self.masters
-
-        def work(progress):
-            groups: dict = {}
-            for p in paths:
-                groups.setdefault(read_info(p).filter, []).append(p)
-            out = {}
-            for i, (band, group) in enumerate(sorted(groups.items())):
-                from astropy.io import fits
-
-                t = (
-                    exposure_time(fits.getheader(group[0]), os.path.basename(group[0]))
-                    if masters.darks
-                    else 0.0
-                )
-                flat = master_flat(
-                    group,
-                    masters.bias,
-                    masters.dark_for(t),
-                    opts,
-                    scaled(progress, i / len(groups), (i + 1) / len(groups)),
-                )
-                flat.name = f"master_flat_{band or 'nofilter'}.fits"
-                out[band] = flat
-            return out
+        paths, opts, masters = self._paths("flat"), self._options(self.flat_method), self.masters
 
         def done(flats):
             self.masters.flats = flats
@@ -494,7 +452,9 @@ class CalibrationPanel(QtWidgets.QWidget):
             self.status.setText(f"Master flats for filters {', '.join(b or '-' for b in flats)}.")
             self._show(first.data, first.header, first.name)
 
-        self._run(work, "master flats", done)
+        self._run(
+            lambda progress: build_flats(paths, masters, opts, progress), "master flats", done
+        )
 
     def _cal_options(self) -> CalibrationOptions:
         return CalibrationOptions(
@@ -502,7 +462,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         )
 
     def calibrate_lights(self, output: str | None = None) -> None:
-        from processing.jobs import scaled
+        from processing.pipeline import calibrate_lights
 
         if self.library is None:
             return
@@ -511,25 +471,18 @@ class CalibrationPanel(QtWidgets.QWidget):
         folder = output or os.path.join(self.folder.text(), "calibrated")
 
         def work(progress):
-            out = {}
-            for i, p in enumerate(lights):
-                from processing.frames import read_info
-
-                info = read_info(p)
-                dark = masters.dark_for(info.exptime or 0.0) if masters.darks else None
-                flat = masters.flat_for(info.filter, info.name)
-                frame = calibrate(
-                    p,
-                    masters.bias,
-                    dark,
-                    flat,
-                    opts,
-                    scaled(progress, i / len(lights), (i + 1) / len(lights)),
-                )
-                os.makedirs(folder, exist_ok=True)
-                frame.write(os.path.join(folder, calibrated_name(p)), overwrite=True)
-                out[p] = frame
-            return out
+            frames = {}
+            # The panel's own outputs in calibrated/ are replaced when a step is redone.
+            calibrate_lights(
+                lights,
+                masters,
+                folder,
+                opts,
+                overwrite=True,
+                progress=progress,
+                on_frame=frames.__setitem__,
+            )
+            return frames
 
         def done(frames):
             self.calibrated = frames
@@ -557,15 +510,12 @@ class CalibrationPanel(QtWidgets.QWidget):
             f = self.calibrated[path]
             self._show(f.data, f.header, f"{os.path.basename(path)} (after)")
             return
+        from processing.pipeline import calibrate_one
+
         masters, opts = self.masters, self._cal_options()
 
         def work(progress):
-            from processing.frames import read_info
-
-            info = read_info(path)
-            dark = masters.dark_for(info.exptime or 0.0) if masters.darks else None
-            flat = masters.flats.get(info.filter) if masters.flats else None
-            return calibrate(path, masters.bias, dark, flat, opts, progress)
+            return calibrate_one(path, masters, opts, progress, require_flat=False)
 
         self._run(
             work,
