@@ -1,0 +1,55 @@
+"""An image in memory with its header and an optional mask: what edits and calibration
+produce and what is saved."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from astropy.io import fits
+
+from processing.fileio import atomic_write_fits
+
+
+@dataclass
+class Frame:
+    """An image in memory with its header (and optionally a bad-pixel mask).
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        float32 pixels, in the units of BUNIT.
+    header : astropy.io.fits.Header
+        Keeps the raw frame's cards; HISTORY says what was done.
+    mask : numpy.ndarray or None
+        Boolean bad-pixel mask (True = bad).
+    name : str
+        For messages.
+    """
+
+    data: np.ndarray
+    header: fits.Header
+    mask: np.ndarray | None = None
+    name: str = ""
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def exptime(self) -> float:
+        from processing.calibration import exposure_time
+
+        return exposure_time(self.header, self.name)
+
+    def history(self, text: str) -> None:
+        """Add a HISTORY card (long text is split over several cards)."""
+        import textwrap
+
+        for line in textwrap.wrap(text, 70, break_long_words=True) or [""]:
+            self.header.add_history(line)
+
+    def write(self, path: str | os.PathLike, overwrite: bool = False) -> None:
+        """Write as FITS (atomically); a mask goes into an extension named MASK."""
+        hdus = [fits.PrimaryHDU(self.data.astype(np.float32), header=self.header)]
+        if self.mask is not None:
+            hdus.append(fits.ImageHDU(self.mask.astype(np.uint8), name="MASK"))
+        atomic_write_fits(fits.HDUList(hdus), path, overwrite=overwrite)

@@ -1,0 +1,324 @@
+"""Geometric edits. Each returns the new image and the 3 x 3 matrix mapping input pixel
+positions to output positions (0-based x, y), or None for a nonlinear warp, so the WCS
+can follow (see :mod:`processing.wcs_update`).
+
+Angles are counter-clockwise as displayed (FITS orientation, y up).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from processing.errors import InvalidParameterError
+from processing.units import fill_nan
+
+ORDERS = {"nearest": 0, "bilinear": 1, "cubic": 3}
+
+
+def _order(interpolation: str) -> int:
+    if interpolation not in ORDERS:
+        raise InvalidParameterError(
+            f"interpolation must be one of {', '.join(ORDERS)}, not {interpolation!r}."
+        )
+    return ORDERS[interpolation]
+
+
+def translation(dx: float, dy: float) -> np.ndarray:
+    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
+
+
+def warp_affine(
+    data: np.ndarray,
+    matrix: np.ndarray,
+    output_shape: tuple[int, int] | None = None,
+    order: int = 1,
+) -> np.ndarray:
+    """Resample ``data`` by the affine map ``matrix`` (input x, y -> output x, y).
+
+    Pixels that come from outside the image or from NaN become NaN.
+    """
+    from scipy import ndimage
+
+    output_shape = tuple(output_shape or data.shape)
+    inverse = np.linalg.inv(np.asarray(matrix, float))
+    # ndimage works in (row, col): swap x and y of the output -> input map.
+    m = np.array([[inverse[1, 1], inverse[1, 0]], [inverse[0, 1], inverse[0, 0]]])
+    offset = np.array([inverse[1, 2], inverse[0, 2]])
+    filled, bad = fill_nan(data, 0.0)
+    out = ndimage.affine_transform(
+        filled,
+        m,
+        offset,
+        output_shape=output_shape,
+        order=order,
+        mode="constant",
+        cval=np.nan,
+        prefilter=order > 1,
+    )
+    # Where the kernel reached outside the image or a NaN pixel, the value is not data.
+    valid = (~bad).astype(np.float32)
+    weight = ndimage.affine_transform(
+        valid, m, offset, output_shape=output_shape, order=min(order, 1), mode="constant", cval=0.0
+    )
+    out[weight < 0.999] = np.nan
+    return out.astype(np.float32)
+
+
+def _bounding(linear: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    """Translation putting the transformed image at (0, 0), and the output shape."""
+    ny, nx = shape
+    corners = np.array([[-0.5, -0.5], [nx - 0.5, -0.5], [-0.5, ny - 0.5], [nx - 0.5, ny - 0.5]])
+    moved = corners @ linear.T
+    lo, hi = moved.min(axis=0), moved.max(axis=0)
+    out_nx = int(math.ceil(hi[0] - lo[0] - 1e-6))
+    out_ny = int(math.ceil(hi[1] - lo[1] - 1e-6))
+    shift = -lo - 0.5
+    m = np.eye(3)
+    m[:2, :2] = linear
+    m[:2, 2] = shift
+    return m, (out_ny, out_nx)
+
+
+def flip(data: np.ndarray, axis: str = "x") -> tuple[np.ndarray, np.ndarray]:
+    """Mirror left-right (``x``) or top-bottom (``y``)."""
+    ny, nx = data.shape
+    if axis == "x":
+        return np.ascontiguousarray(data[:, ::-1]), np.array(
+            [[-1.0, 0, nx - 1], [0, 1.0, 0], [0, 0, 1.0]]
+        )
+    if axis == "y":
+        return np.ascontiguousarray(data[::-1]), np.array(
+            [[1.0, 0, 0], [0, -1.0, ny - 1], [0, 0, 1.0]]
+        )
+    raise InvalidParameterError("flip axis must be 'x' (left-right) or 'y' (top-bottom).")
+
+
+def rotate90(data: np.ndarray, turns: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate by ``turns`` x 90 degrees counter-clockwise (as displayed), exactly."""
+    q = int(turns) % 4
+    if q == 0:
+        return data.copy(), np.eye(3)
+    c, s = [(1, 0), (0, 1), (-1, 0), (0, -1)][q]
+    matrix, _ = _bounding(np.array([[c, -s], [s, c]], float), data.shape)
+    # With y up, counter-clockwise on screen is clockwise on the array as printed.
+    return np.ascontiguousarray(np.rot90(data, k=-q)), np.round(matrix)
+
+
+def rotate(
+    data: np.ndarray,
+    angle: float,
+    center: tuple[float, float] | None = None,
+    interpolation: str = "bilinear",
+    expand: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate by ``angle`` degrees counter-clockwise about ``center`` (FITS x, y; default
+    the image centre); ``expand`` enlarges the image to keep every pixel."""
+    order = _order(interpolation)
+    ny, nx = data.shape
+    if float(angle) % 90 == 0 and center is None:
+        return rotate90(data, int(round(float(angle) / 90)))
+    t = math.radians(float(angle))
+    linear = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+    if expand:
+        matrix, shape = _bounding(linear, data.shape)
+    else:
+        cx, cy = (
+            ((nx - 1) / 2.0, (ny - 1) / 2.0)
+            if center is None
+            else (float(center[0]) - 1.0, float(center[1]) - 1.0)
+        )
+        c = np.array([cx, cy])
+        matrix = np.eye(3)
+        matrix[:2, :2] = linear
+        matrix[:2, 2] = c - linear @ c
+        shape = data.shape
+    return warp_affine(data, matrix, shape, order), matrix
+
+
+def crop(data: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep FITS pixels ``x0..x1`` and ``y0..y1`` (1-based, inclusive)."""
+    ny, nx = data.shape
+    x0, x1 = sorted((int(x0), int(x1)))
+    y0, y1 = sorted((int(y0), int(y1)))
+    x0, y0 = max(1, x0), max(1, y0)
+    x1, y1 = min(nx, x1), min(ny, y1)
+    if x1 < x0 or y1 < y0:
+        raise InvalidParameterError(f"the crop box is outside the image (1..{nx} x 1..{ny}).")
+    return data[y0 - 1 : y1, x0 - 1 : x1].copy(), translation(-(x0 - 1), -(y0 - 1))
+
+
+def resize(
+    data: np.ndarray,
+    width: int,
+    height: int,
+    interpolation: str = "bilinear",
+    anti_aliasing: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resize to ``width x height`` pixels; anti-aliasing when shrinking (scikit-image)."""
+    from skimage.transform import resize as sk_resize
+
+    ny, nx = data.shape
+    width, height = int(width), int(height)
+    if width < 1 or height < 1:
+        raise InvalidParameterError("the new size must be at least 1 x 1 pixels.")
+    filled, bad = fill_nan(data)
+    out = sk_resize(
+        filled,
+        (height, width),
+        order=_order(interpolation),
+        anti_aliasing=anti_aliasing and (width < nx or height < ny),
+        preserve_range=True,
+        mode="edge",
+    ).astype(np.float32)
+    if bad.any():
+        nan = (
+            sk_resize(
+                bad.astype(np.float32),
+                (height, width),
+                order=0,
+                anti_aliasing=False,
+                preserve_range=True,
+            )
+            > 0
+        )
+        out[nan] = np.nan
+    sx, sy = width / nx, height / ny
+    matrix = np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]])
+    return out, matrix
+
+
+def rescale(
+    data: np.ndarray, factor: float, interpolation: str = "bilinear", anti_aliasing: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scale both axes by ``factor``."""
+    if not factor > 0:
+        raise InvalidParameterError("the scale factor must be positive.")
+    ny, nx = data.shape
+    return resize(
+        data, max(1, round(nx * factor)), max(1, round(ny * factor)), interpolation, anti_aliasing
+    )
+
+
+def affine(
+    data: np.ndarray,
+    scale_x: float = 1.0,
+    scale_y: float = 1.0,
+    rotation: float = 0.0,
+    shear: float = 0.0,
+    tx: float = 0.0,
+    ty: float = 0.0,
+    interpolation: str = "bilinear",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Affine warp (scikit-image's parameters; rotation and shear in degrees), same size."""
+    from skimage.transform import AffineTransform
+
+    tform = AffineTransform(
+        scale=(scale_x, scale_y),
+        rotation=math.radians(rotation),
+        shear=math.radians(shear),
+        translation=(tx, ty),
+    )
+    matrix = np.asarray(tform.params)
+    if abs(np.linalg.det(matrix[:2, :2])) < 1e-12:
+        raise InvalidParameterError("this affine transform is singular (a scale of 0?).")
+    return warp_affine(data, matrix, data.shape, _order(interpolation)), matrix
+
+
+def projective(
+    data: np.ndarray,
+    matrix,
+    output_shape: tuple[int, int] | None = None,
+    interpolation: str = "bilinear",
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Warp by a 3 x 3 homography (input x, y -> output x, y). Affine matrices keep the
+    WCS; truly projective ones return None (the WCS cannot follow)."""
+    from skimage.transform import ProjectiveTransform, warp
+
+    m = np.asarray(matrix, float).reshape(3, 3)
+    if abs(np.linalg.det(m)) < 1e-12:
+        raise InvalidParameterError("the 3 x 3 matrix is singular.")
+    m = m / m[2, 2]
+    if np.allclose(m[2, :2], 0):
+        return warp_affine(data, m, output_shape or data.shape, _order(interpolation)), m
+    filled, bad = fill_nan(data)
+    tform = ProjectiveTransform(m)
+    shape = tuple(output_shape or data.shape)
+    out = warp(
+        filled,
+        tform.inverse,
+        output_shape=shape,
+        order=_order(interpolation),
+        mode="constant",
+        cval=np.nan,
+        preserve_range=True,
+    ).astype(np.float32)
+    if bad.any():
+        nan = (
+            warp(
+                bad.astype(np.float32),
+                tform.inverse,
+                output_shape=shape,
+                order=0,
+                mode="constant",
+                cval=1.0,
+                preserve_range=True,
+            )
+            > 0
+        )
+        out[nan] = np.nan
+    return out, None
+
+
+def perspective(
+    data: np.ndarray, points, interpolation: str = "bilinear"
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Map a quadrilateral (four FITS points, in order around it) onto a rectangle.
+
+    The rectangle's size is the mean length of opposite sides. The homography is
+    estimated from the four correspondences.
+    """
+    from skimage.transform import ProjectiveTransform
+
+    pts = np.asarray(points, float).reshape(4, 2) - 1.0
+    w = int(round((np.linalg.norm(pts[1] - pts[0]) + np.linalg.norm(pts[2] - pts[3])) / 2))
+    h = int(round((np.linalg.norm(pts[3] - pts[0]) + np.linalg.norm(pts[2] - pts[1])) / 2))
+    if w < 2 or h < 2:
+        raise InvalidParameterError("the four points are too close together.")
+    dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float)
+    tform = ProjectiveTransform()
+    if not tform.estimate(pts, dst):
+        raise InvalidParameterError("no perspective transform fits these four points.")
+    out, _ = projective(data, tform.params, (h, w), interpolation)
+    return out, None
+
+
+def swirl(
+    data: np.ndarray,
+    strength: float = 5.0,
+    radius: float = 100.0,
+    center: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, None]:
+    """scikit-image's swirl about ``center`` (FITS x, y; default the image centre)."""
+    from skimage.transform import swirl as sk_swirl
+
+    filled, bad = fill_nan(data)
+    c = None if center is None else (float(center[0]) - 1.0, float(center[1]) - 1.0)
+    out = sk_swirl(
+        filled, center=c, strength=strength, radius=radius, preserve_range=True, mode="edge"
+    ).astype(np.float32)
+    if bad.any():
+        nan = (
+            sk_swirl(
+                bad.astype(np.float32),
+                center=c,
+                strength=strength,
+                radius=radius,
+                order=0,
+                preserve_range=True,
+            )
+            > 0
+        )
+        out[nan] = np.nan
+    return out, None

@@ -1,0 +1,339 @@
+"""Noise, denoising, blurring and deconvolution, in the data's units with NaN kept.
+
+Local filters run in tiles with margins (identical results, progress and cancel between
+tiles); global ones (total variation, deconvolution) run whole.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from processing.errors import InvalidParameterError
+from processing.jobs import ProgressCallback, report
+from processing.units import fill_nan, finite_range, in_unit_range
+
+TILE = 512
+
+
+def tiled(
+    data: np.ndarray,
+    fn: Callable[[np.ndarray], np.ndarray],
+    margin: int,
+    progress: ProgressCallback | None = None,
+    label: str = "filtering",
+) -> np.ndarray:
+    """Apply a local filter tile by tile (with ``margin`` pixels of context each side)."""
+    ny, nx = data.shape
+    if ny * nx <= TILE * TILE:
+        report(progress, 0.0, label)
+        out = np.asarray(fn(data), dtype=np.float32)
+        report(progress, 1.0, label)
+        return out
+    out = np.empty((ny, nx), np.float32)
+    tiles = [(r, c) for r in range(0, ny, TILE) for c in range(0, nx, TILE)]
+    for i, (r, c) in enumerate(tiles):
+        report(progress, i / len(tiles), label)
+        r0, c0 = max(0, r - margin), max(0, c - margin)
+        r1, c1 = min(ny, r + TILE + margin), min(nx, c + TILE + margin)
+        res = np.asarray(fn(data[r0:r1, c0:c1]), dtype=np.float32)
+        out[r : r + TILE, c : c + TILE] = res[
+            r - r0 : r - r0 + min(TILE, ny - r), c - c0 : c - c0 + min(TILE, nx - c)
+        ]
+    report(progress, 1.0, label)
+    return out
+
+
+# ----------------------------------------------------------------------------- noise
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(int(seed))
+
+
+def add_noise(
+    data: np.ndarray,
+    kind: str = "gaussian",
+    sigma: float = 10.0,
+    gain: float = 1.0,
+    amount: float = 0.01,
+    read_noise: float = 5.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Add synthetic noise, in data units, reproducibly (``seed``).
+
+    kinds: ``gaussian`` (sigma), ``poisson`` (photon noise for ``gain`` e-/unit),
+    ``salt-pepper`` (a fraction ``amount`` set to the minimum or maximum), ``speckle``
+    (multiplicative, sigma as a fraction), ``variance-map`` (CCD noise per pixel:
+    variance = value / gain + read_noise^2).
+    """
+    rng = _rng(seed)
+    x = data.astype(np.float64)
+    finite = np.isfinite(x)
+    if kind == "gaussian":
+        out = x + rng.normal(0.0, float(sigma), x.shape)
+    elif kind == "poisson":
+        if gain <= 0:
+            raise InvalidParameterError("gain must be positive.")
+        electrons = np.where(finite, np.maximum(x, 0.0) * gain, 0.0)
+        out = np.where(x > 0, rng.poisson(electrons) / gain, x)
+    elif kind == "salt-pepper":
+        lo, hi = finite_range(data)
+        u = rng.random(x.shape)
+        out = x.copy()
+        out[u < amount / 2] = lo
+        out[(u >= amount / 2) & (u < amount)] = hi
+    elif kind == "speckle":
+        out = x + x * rng.normal(0.0, float(sigma), x.shape)
+    elif kind == "variance-map":
+        var = np.where(finite, np.maximum(x, 0.0) / max(gain, 1e-12), 0.0) + read_noise**2
+        out = x + rng.normal(0.0, 1.0, x.shape) * np.sqrt(var)
+    else:
+        raise InvalidParameterError(f"unknown noise kind {kind!r}.")
+    out[~finite] = np.nan
+    return out.astype(np.float32)
+
+
+# ------------------------------------------------------------------------- denoising
+def _nan_gaussian(data: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing that ignores NaN (normalised convolution)."""
+    from scipy import ndimage
+
+    filled, bad = fill_nan(data, 0.0)
+    weight = ndimage.gaussian_filter((~bad).astype(np.float32), sigma)
+    smooth = ndimage.gaussian_filter(filled, sigma)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = smooth / weight
+    out[bad] = np.nan
+    return out.astype(np.float32)
+
+
+def denoise(
+    data: np.ndarray,
+    method: str = "gaussian",
+    sigma: float = 1.0,
+    size: int = 3,
+    weight: float = 0.1,
+    sigma_color: float = 0.1,
+    h: float = 0.8,
+    patch_size: int = 5,
+    patch_distance: int = 6,
+    wavelet: str = "db1",
+    progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """Denoise with one of: gaussian (sigma px), median (size px), bilateral (sigma_color as a
+    fraction of the range, sigma px), tv-chambolle / tv-bregman (weight), nl-means (h in
+    units of the estimated noise, patch size and distance), wavelet (soft thresholding,
+    BayesShrink)."""
+    from skimage import restoration
+
+    if method == "gaussian":
+        return tiled(
+            data,
+            lambda d: _nan_gaussian(d, sigma),
+            int(4 * sigma + 2),
+            progress,
+            "gaussian smoothing",
+        )
+    if method == "median":
+        from scipy import ndimage
+
+        def med(d):
+            filled, bad = fill_nan(d)
+            out = ndimage.median_filter(filled, size=int(size))
+            out[bad] = np.nan
+            return out
+
+        return tiled(data, med, int(size), progress, "median filter")
+    if method == "bilateral":
+        return tiled(
+            data,
+            lambda d: in_unit_range(
+                d,
+                lambda u: restoration.denoise_bilateral(
+                    u, sigma_color=sigma_color, sigma_spatial=sigma, mode="edge"
+                ),
+            ),
+            int(3 * sigma + 2),
+            progress,
+            "bilateral filter",
+        )
+    if method == "nl-means":
+        lo, hi = finite_range(data)
+        filled, _ = fill_nan(data)
+        noise = float(np.mean(restoration.estimate_sigma((filled - lo) / ((hi - lo) or 1.0))))
+        margin = int(patch_size) + int(patch_distance)
+        return tiled(
+            data,
+            lambda d: _in_fixed_range(
+                d,
+                lo,
+                hi,
+                lambda u: restoration.denoise_nl_means(
+                    u,
+                    h=h * noise,
+                    sigma=noise,
+                    patch_size=int(patch_size),
+                    patch_distance=int(patch_distance),
+                    fast_mode=True,
+                ),
+            ),
+            margin,
+            progress,
+            "non-local means",
+        )
+    report(progress, 0.0, method)
+    if method == "tv-chambolle":
+        out = in_unit_range(data, lambda u: restoration.denoise_tv_chambolle(u, weight=weight))
+    elif method == "tv-bregman":
+        out = in_unit_range(data, lambda u: restoration.denoise_tv_bregman(u, weight=1.0 / weight))
+    elif method == "wavelet":
+        out = in_unit_range(
+            data,
+            lambda u: restoration.denoise_wavelet(
+                u, wavelet=wavelet, mode="soft", method="BayesShrink", rescale_sigma=True
+            ),
+        )
+    else:
+        raise InvalidParameterError(f"unknown denoising method {method!r}.")
+    report(progress, 1.0, method)
+    return out
+
+
+def _in_fixed_range(d: np.ndarray, lo: float, hi: float, fn) -> np.ndarray:
+    """Like in_unit_range but with the whole image's range (so tiles agree)."""
+    span = (hi - lo) or 1.0
+    filled, bad = fill_nan(d)
+    out = (np.asarray(fn((filled.astype(np.float64) - lo) / span)) * span + lo).astype(np.float32)
+    out[bad] = np.nan
+    return out
+
+
+# ----------------------------------------------------------------------------- blur
+def gaussian_psf(fwhm: float, size: int | None = None) -> np.ndarray:
+    """A normalised 2-D gaussian of the given FWHM (pixels)."""
+    if fwhm <= 0:
+        raise InvalidParameterError("FWHM must be positive.")
+    sigma = fwhm / (2 * math.sqrt(2 * math.log(2)))
+    size = int(size or (2 * math.ceil(3 * sigma) + 1))
+    size += 1 - size % 2
+    y, x = np.mgrid[:size, :size] - size // 2
+    psf = np.exp(-(x * x + y * y) / (2 * sigma * sigma))
+    return psf / psf.sum()
+
+
+def motion_kernel(length: float = 9.0, angle: float = 0.0, path=None) -> np.ndarray:
+    """A motion-blur kernel: a line of ``length`` px at ``angle`` degrees, or a polyline
+    ``path`` of (x, y) points (relative pixels)."""
+    from skimage.draw import line_aa
+
+    if path is None:
+        t = math.radians(angle)
+        half = (length - 1) / 2
+        path = [
+            (-half * math.cos(t), -half * math.sin(t)),
+            (half * math.cos(t), half * math.sin(t)),
+        ]
+    pts = np.asarray(path, float)
+    if pts.ndim != 2 or len(pts) < 2:
+        raise InvalidParameterError("a motion path needs at least two points.")
+    r = int(math.ceil(np.abs(pts).max())) + 1
+    k = np.zeros((2 * r + 1, 2 * r + 1))
+    for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:], strict=True):
+        rr, cc, val = line_aa(
+            int(round(y0)) + r, int(round(x0)) + r, int(round(y1)) + r, int(round(x1)) + r
+        )
+        np.maximum.at(k, (rr, cc), val)
+    return k / k.sum()
+
+
+def blur(
+    data: np.ndarray,
+    kind: str = "gaussian",
+    size: int = 5,
+    sigma: float = 2.0,
+    length: float = 9.0,
+    angle: float = 0.0,
+    path=None,
+    progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """Blur with a box (size px), gaussian (sigma px) or motion (length, angle or path) kernel."""
+    from scipy import ndimage, signal
+
+    if kind == "gaussian":
+        return tiled(
+            data, lambda d: _nan_gaussian(d, sigma), int(4 * sigma + 2), progress, "gaussian blur"
+        )
+    if kind == "box":
+        kernel = np.ones((int(size), int(size))) / float(size) ** 2
+    elif kind == "motion":
+        kernel = motion_kernel(length, angle, path)
+    else:
+        raise InvalidParameterError(f"unknown blur kind {kind!r}.")
+    report(progress, 0.0, f"{kind} blur")
+    filled, bad = fill_nan(data)
+    out = (
+        signal.fftconvolve(filled.astype(np.float64), kernel, mode="same")
+        if kernel.size > 49
+        else ndimage.convolve(filled.astype(np.float64), kernel, mode="nearest")
+    )
+    out = out.astype(np.float32)
+    out[bad] = np.nan
+    report(progress, 1.0, f"{kind} blur")
+    return out
+
+
+# --------------------------------------------------------------------- deconvolution
+def star_psf(data: np.ndarray, x: float, y: float, radius: int = 7) -> np.ndarray:
+    """A PSF cut from the star at FITS (x, y): background-subtracted, normalised."""
+    ny, nx = data.shape
+    c, r = int(round(x - 1)), int(round(y - 1))
+    if not (radius <= c < nx - radius and radius <= r < ny - radius):
+        raise InvalidParameterError(
+            f"the star at ({x:g}, {y:g}) is too close to the edge for a PSF of radius {radius}."
+        )
+    stamp = np.array(data[r - radius : r + radius + 1, c - radius : c + radius + 1], np.float64)
+    edge = np.concatenate([stamp[0], stamp[-1], stamp[:, 0], stamp[:, -1]])
+    stamp -= np.nanmedian(edge)
+    stamp = np.where(np.isfinite(stamp) & (stamp > 0), stamp, 0.0)
+    if stamp.sum() <= 0:
+        raise InvalidParameterError(f"no star above the background at ({x:g}, {y:g}).")
+    return stamp / stamp.sum()
+
+
+def deconvolve(
+    data: np.ndarray,
+    method: str = "wiener",
+    psf: np.ndarray | None = None,
+    fwhm: float = 3.0,
+    balance: float = 0.05,
+    iterations: int = 30,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """Deconvolve with Wiener (balance), unsupervised Wiener (reproducible with ``seed``) or
+    Richardson-Lucy (iterations). ``psf`` defaults to a gaussian of ``fwhm`` pixels."""
+    from skimage import restoration
+
+    kernel = gaussian_psf(fwhm) if psf is None else np.asarray(psf, float) / np.sum(psf)
+    report(progress, 0.0, f"{method} deconvolution")
+    if method == "wiener":
+        out = in_unit_range(data, lambda u: restoration.wiener(u, kernel, balance, clip=False))
+    elif method == "unsupervised-wiener":
+        out = in_unit_range(
+            data,
+            lambda u: restoration.unsupervised_wiener(
+                u, kernel, clip=False, rng=np.random.default_rng(int(seed))
+            )[0],
+        )
+    elif method == "richardson-lucy":
+        out = in_unit_range(
+            data,
+            lambda u: restoration.richardson_lucy(
+                np.clip(u, 0, None) + 1e-6, kernel, num_iter=int(iterations), clip=False
+            ),
+        )
+    else:
+        raise InvalidParameterError(f"unknown deconvolution method {method!r}.")
+    report(progress, 1.0, f"{method} deconvolution")
+    return out
