@@ -14,7 +14,7 @@ import sys
 
 from processing.errors import SkyglassError
 
-SUBCOMMANDS = ("info", "render", "demo", "calibrate", "stack")
+SUBCOMMANDS = ("info", "render", "demo", "calibrate", "stack", "replay")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     stk.add_argument("--interpolation", default="bilinear", choices=["bilinear", "bicubic"])
     stk.add_argument("--reference", type=int, default=1, help="reference frame, from 1 (1)")
     stk.add_argument("--overwrite", action="store_true", help="replace OUT.fits if it exists")
+
+    rep = sub.add_parser("replay", help="apply a recipe (exported edit history) to an image")
+    rep.add_argument("recipe", metavar="RECIPE.json")
+    rep.add_argument("input", metavar="INPUT")
+    rep.add_argument("-o", "--output", required=True, metavar="OUT.fits")
+    rep.add_argument("--overwrite", action="store_true", help="replace OUT.fits if it exists")
 
     demo = sub.add_parser("demo", help="write a synthetic observing night with truth files")
     demo.add_argument("folder", metavar="DIR")
@@ -379,6 +385,27 @@ def cmd_stack(args) -> int:
     return 0
 
 
+def cmd_replay(args) -> int:
+    import os
+
+    from processing import recipe as recipes
+
+    if (
+        os.path.exists(args.output)
+        and os.path.exists(args.input)
+        and os.path.samefile(args.output, args.input)
+    ):
+        raise SkyglassError(f"{args.output}: refusing to write over the input image.")
+    if os.path.exists(args.output) and not args.overwrite:
+        raise SkyglassError(f"{args.output}: already exists; use --overwrite or another name.")
+    recipe = recipes.load(args.recipe)
+    frame = recipes.replay(recipe, args.input, _terminal_progress())
+    recipes.save_fits(frame, args.output, overwrite=args.overwrite)
+    print(file=sys.stderr)
+    print(f"wrote {args.output}: {len(recipe['steps'])} steps from {args.recipe}")
+    return 0
+
+
 def run_gui(files: list[str]) -> int:
     """Start the window; until it exists, render the demo night's first light to a PNG."""
     try:
@@ -430,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             "demo": cmd_demo,
             "calibrate": cmd_calibrate,
             "stack": cmd_stack,
+            "replay": cmd_replay,
         }[args.command]
         return handler(args)
     except SkyglassError as exc:

@@ -318,22 +318,32 @@ def deconvolve(
     kernel = gaussian_psf(fwhm) if psf is None else np.asarray(psf, float) / np.sum(psf)
     report(progress, 0.0, f"{method} deconvolution")
     if method == "wiener":
-        out = in_unit_range(data, lambda u: restoration.wiener(u, kernel, balance, clip=False))
+
+        def fn(u):
+            return restoration.wiener(u, kernel, balance, clip=False)
+
     elif method == "unsupervised-wiener":
-        out = in_unit_range(
-            data,
-            lambda u: restoration.unsupervised_wiener(
-                u, kernel, clip=False, rng=np.random.default_rng(int(seed))
-            )[0],
-        )
+
+        def fn(u):
+            rng = np.random.default_rng(int(seed))
+            return restoration.unsupervised_wiener(u, kernel, clip=False, rng=rng)[0]
+
     elif method == "richardson-lucy":
-        out = in_unit_range(
-            data,
-            lambda u: restoration.richardson_lucy(
+
+        def fn(u):
+            return restoration.richardson_lucy(
                 np.clip(u, 0, None) + 1e-6, kernel, num_iter=int(iterations), clip=False
-            ),
-        )
+            )
+
     else:
         raise InvalidParameterError(f"unknown deconvolution method {method!r}.")
+    # Reflect-pad by three PSF sizes: these functions assume zero padding, which makes the
+    # edges ring (Richardson-Lucy blows up there).
+    pad = 3 * int(max(kernel.shape))
+
+    def padded(u):
+        return fn(np.pad(u, pad, mode="reflect"))[pad:-pad, pad:-pad]
+
+    out = in_unit_range(data, padded)
     report(progress, 1.0, f"{method} deconvolution")
     return out
