@@ -1,9 +1,14 @@
-"""An open image: the loaded file, its current plane and per-plane display caches."""
+"""An open image: the loaded file, its current plane, display caches and edit history."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from processing.display_cache import PlaneDisplay
-from processing.reader import LoadedImage
+from processing.errors import SkyglassError
+from processing.frame import Frame
+from processing.history import EditHistory, Step
+from processing.reader import LoadedImage, image_from_array
 
 
 class ImageDocument:
@@ -12,26 +17,34 @@ class ImageDocument:
     Parameters
     ----------
     image : LoadedImage
-        The opened HDU.
+        The opened HDU (or an in-memory image).
     """
 
     def __init__(self, image: LoadedImage) -> None:
         self.image = image
+        self.source = image  # what was opened; edits replace ``image`` only
         self._displays: dict[int, PlaneDisplay] = {}
         #: Show three planes as an R, G, B composite (colour rasters start that way).
         self.composite = image.is_rgb
+        self.history: EditHistory | None = None
+        self.saved_index = 0
 
     @property
     def path(self) -> str:
-        return self.image.path
+        return self.source.path
 
     @property
     def name(self) -> str:
-        return self.image.name
+        return self.source.name
 
     @property
     def can_composite(self) -> bool:
         return self.image.nplanes == 3
+
+    @property
+    def dirty(self) -> bool:
+        """Edits not yet saved."""
+        return self.history is not None and self.history.index != self.saved_index
 
     def plane_display(self, index: int) -> PlaneDisplay:
         if index not in self._displays:
@@ -45,8 +58,39 @@ class ImageDocument:
         return [self.plane_display(self.image.plane_index)]
 
     def set_plane(self, index: int) -> None:
+        if self.history is not None and self.history.steps:
+            raise SkyglassError(
+                "this plane has been edited; save or undo the edits before changing planes."
+            )
+        self.history = None  # a preview may have started one for the old plane
         self.image.set_plane(index)
+
+    # ------------------------------------------------------------------ editing
+    def editable(self) -> Frame:
+        """The current state as a Frame (the history starts at the first edit)."""
+        if self.composite and self.can_composite:
+            raise SkyglassError("edits apply to one plane: switch off the RGB composite first.")
+        if self.history is None:
+            header = self.source.header.copy()
+            for key in ("BZERO", "BSCALE", "BLANK"):
+                header.remove(key, ignore_missing=True)
+            data = np.ascontiguousarray(self.source.data[:, :], dtype=np.float32)
+            self.history = EditHistory(Frame(data, header, name=self.name, sources=[self.name]))
+        return self.history.current()
+
+    def push(self, step: Step, result: Frame) -> None:
+        """Record an applied edit and show its result."""
+        self.editable()
+        self.history.push(step, result)
+        self.show(result)
+
+    def show(self, frame: Frame) -> None:
+        """Show ``frame`` (a state of the history) in place of the image."""
+        image = image_from_array(frame.data, frame.header, self.name)
+        image.path = self.source.path
+        self.image = image
+        self._displays.clear()
 
     def close(self) -> None:
         self._displays.clear()
-        self.image.close()
+        self.source.close()

@@ -123,7 +123,41 @@ class MainWindow(QtWidgets.QMainWindow):
         cal_dock.setWidget(self.calibration)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, cal_dock)
         cal_dock.hide()
-        self.docks = {"scale": scale_dock, "pixel": pixel_dock, "calibration": cal_dock}
+        from viewer.edit_panel import EditPanel
+        from viewer.history_panel import HistoryPanel
+
+        self.edit_panel = EditPanel(
+            make_job=lambda fn, title: Job(fn, title, self),
+            current=self._editable,
+            visible_box=self.canvas.visible_box,
+            preview=self.canvas.show_patch,
+            end_preview=self.canvas.clear_patch,
+            applied=self._edit_applied,
+        )
+        edit_dock = QtWidgets.QDockWidget("Edit", self)
+        edit_dock.setObjectName("EditDock")
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.edit_panel)
+        scroll.setWidgetResizable(True)
+        edit_dock.setWidget(scroll)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, edit_dock)
+        self.history_panel = HistoryPanel()
+        self.history_panel.stateChosen.connect(self.goto_state)
+        history_dock = QtWidgets.QDockWidget("History", self)
+        history_dock.setObjectName("HistoryDock")
+        history_dock.setWidget(self.history_panel)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, history_dock)
+        self.tabifyDockWidget(cal_dock, edit_dock)
+        edit_dock.hide()
+        history_dock.hide()
+        self.canvas.clicked.connect(self.edit_panel.image_clicked)
+        self.docks = {
+            "scale": scale_dock,
+            "pixel": pixel_dock,
+            "calibration": cal_dock,
+            "edit": edit_dock,
+            "history": history_dock,
+        }
 
     def _build_toolbar(self) -> None:
         bar = QtWidgets.QToolBar("Image")
@@ -256,6 +290,45 @@ class MainWindow(QtWidgets.QMainWindow):
             "Colour of pixels with no value (NaN or Inf)",
         )
 
+        edit = mb.addMenu("&Edit")
+        self.undo_action = self._action(
+            edit, "&Undo", self.undo, QtGui.QKeySequence.StandardKey.Undo, "Undo the last edit"
+        )
+        self.redo_action = self._action(
+            edit, "&Redo", self.redo, "Ctrl+Shift+Z", "Redo the edit undone last"
+        )
+        edit.addSeparator()
+        self._action(
+            edit,
+            "&Edit panel",
+            self.show_edit_panel,
+            "Ctrl+E",
+            "Geometry, intensity, restoration and arithmetic operations",
+        )
+        edit.addSeparator()
+        self._action(
+            edit,
+            "Export &recipe (JSON)...",
+            self.export_recipe,
+            None,
+            "The edit history as a recipe for 'skyglass replay'",
+        )
+        self._action(
+            edit,
+            "Export Python &script...",
+            self.export_script,
+            None,
+            "The edit history as a script that calls the processing package",
+        )
+        self._action(
+            file_menu,
+            "Save &As...",
+            self.save_as,
+            QtGui.QKeySequence.StandardKey.SaveAs,
+            "Save the image (with its edit history) as a FITS file",
+        )
+        self._update_edit_actions()
+
         calib = mb.addMenu("C&alibrate")
         self._action(
             calib,
@@ -303,6 +376,169 @@ class MainWindow(QtWidgets.QMainWindow):
             if not self.calibration.folder.text():
                 self.calibration.set_folder(str(folder))
 
+    # ---------------------------------------------------------------- editing
+    def show_edit_panel(self) -> None:
+        for key in ("edit", "history"):
+            self.docks[key].show()
+        self.docks["edit"].raise_()
+
+    def _editable(self):
+        if self.document is None:
+            raise SkyglassError("open an image first.")
+        return self.document.editable()
+
+    def _edit_applied(self, step, frame) -> None:
+        doc = self.document
+        same = doc.image.shape == frame.data.shape
+        doc.push(step, frame)
+        self._show_document(keep_view=same)
+        self._after_edit()
+
+    def _after_edit(self) -> None:
+        doc = self.document
+        if doc is not None and doc.history is not None:
+            self.history_panel.show_history(doc.history.steps, doc.history.index)
+        self._update_edit_actions()
+        title = f"{doc.name}{' *' if doc.dirty else ''} - Skyglass" if doc else "Skyglass"
+        self.setWindowTitle(title)
+
+    def _update_edit_actions(self) -> None:
+        h = self.document.history if self.document is not None else None
+        self.undo_action.setEnabled(bool(h and h.can_undo))
+        self.redo_action.setEnabled(bool(h and h.can_redo))
+
+    def _show_state(self, frame) -> None:
+        doc = self.document
+        same = doc.image.shape == frame.data.shape
+        doc.show(frame)
+        self._show_document(keep_view=same)
+        self._after_edit()
+
+    def undo(self) -> None:
+        doc = self.document
+        if doc is not None and doc.history is not None and doc.history.can_undo:
+            self._show_state(doc.history.undo())
+
+    def redo(self) -> None:
+        doc = self.document
+        if doc is not None and doc.history is not None and doc.history.can_redo:
+            self._show_state(doc.history.redo())
+
+    def goto_state(self, index: int) -> None:
+        doc = self.document
+        if doc is not None and doc.history is not None:
+            self._show_state(doc.history.goto(index))
+
+    def export_recipe(self, path: str | None = None) -> None:
+        from processing import recipe
+
+        doc = self.document
+        if doc is None or doc.history is None or not doc.history.applied:
+            self.show_error("There are no edits to export.")
+            return
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export recipe", "recipe.json", "JSON (*.json)"
+            )
+        if path:
+            try:
+                recipe.save(
+                    path,
+                    doc.history.applied,
+                    doc.path,
+                    doc.source.hdu_index,
+                    doc.source.plane_index,
+                )
+                self.statusBar().showMessage(f"Recipe written to {path}", 8000)
+            except SkyglassError as exc:
+                self.show_error(str(exc))
+
+    def export_script(self, path: str | None = None) -> None:
+        from processing import recipe
+
+        doc = self.document
+        if doc is None or doc.history is None or not doc.history.applied:
+            self.show_error("There are no edits to export.")
+            return
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export script", "recipe.py", "Python (*.py)"
+            )
+        if path:
+            try:
+                recipe.save_script(
+                    path,
+                    doc.history.applied,
+                    doc.path,
+                    doc.source.hdu_index,
+                    doc.source.plane_index,
+                )
+                self.statusBar().showMessage(f"Script written to {path}", 8000)
+            except SkyglassError as exc:
+                self.show_error(str(exc))
+
+    def save_as(self, path: str | None = None) -> bool:
+        """Save the current image as FITS (data, header, HISTORY of every edit).
+
+        The opened file is never replaced without an explicit confirmation.
+        """
+        doc = self.document
+        if doc is None:
+            return False
+        if path is None:
+            base = os.path.splitext(doc.path)[0]
+            if base.endswith(".fits"):
+                base = base[:-5]
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Save as FITS", base + "_edited.fits", "FITS (*.fits)"
+            )
+            if not path:
+                return False
+        same = (
+            os.path.exists(path) and os.path.exists(doc.path) and os.path.samefile(path, doc.path)
+        )
+        if same and not self.confirm(
+            "Replace the original file?",
+            f"{os.path.basename(path)} is the file you opened. Replace it with the edited image?",
+        ):
+            return False
+        try:
+            frame = doc.editable()
+            frame.write(path, overwrite=True)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        doc.saved_index = doc.history.index if doc.history is not None else 0
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        self._after_edit()
+        return True
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask a yes/no question (tests replace this)."""
+        answer = QtWidgets.QMessageBox.question(self, title, text)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def ask_unsaved(self) -> str:
+        """``save``, ``discard`` or ``cancel`` for unsaved edits (tests replace this)."""
+        box = QtWidgets.QMessageBox(self)
+        box.setWindowTitle("Unsaved edits")
+        box.setText(f"{self.document.name} has edits that are not saved.")
+        save = box.addButton("Save As...", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+    def _may_leave_document(self) -> bool:
+        """True when the current document can be replaced or closed."""
+        if self.document is None or not self.document.dirty:
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save_as()
+        return answer == "discard"
+
     def show_calibration(self) -> None:
         """Show the calibration dock."""
         dock = self.docks["calibration"]
@@ -323,6 +559,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         from processing.reader import open_image
 
+        if not self._may_leave_document():
+            return False
         try:
             image = open_image(path, hdu=hdu)
         except SkyglassError as exc:
@@ -339,6 +577,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._remember_recent(path)
         self.qsettings.setValue("files/last_dir", os.path.dirname(os.path.abspath(path)))
         self.setWindowTitle(f"{image.name} - Skyglass")
+        self.history_panel.show_history([], 0)
+        self._update_edit_actions()
         self.documentChanged.emit()
         return True
 
@@ -346,6 +586,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show an in-memory image (a master frame, a calibrated light, a stack)."""
         from processing.reader import image_from_array
 
+        if not self._may_leave_document():
+            return
         try:
             image = image_from_array(data, header, name)
         except SkyglassError as exc:
@@ -494,7 +736,12 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if index == doc.image.plane_index and not doc.composite:
             return
-        doc.set_plane(index)
+        try:
+            doc.set_plane(index)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            self._update_cube_controls()
+            return
         doc.composite = False
         self._show_document(keep_view=True)
 
@@ -635,6 +882,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu.setEnabled(bool(self.recent_files()))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self._may_leave_document():
+            event.ignore()
+            return
         self._playing.stop()
         self._save_settings()
         super().closeEvent(event)

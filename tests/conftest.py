@@ -46,6 +46,8 @@ def window(qtbot, tmp_path):
 
     settings = QtCore.QSettings(str(tmp_path / "skyglass.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings)
+    # Tests that close a window with unsaved edits would otherwise wait on a modal question.
+    w.ask_unsaved = lambda: "discard"
     qtbot.addWidget(w)
     w.resize(1300, 800)
     w.show()

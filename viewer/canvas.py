@@ -26,6 +26,27 @@ MAX_ZOOM = 32.0
 WHEEL_STEP = 2.0**0.25  # four wheel notches double the zoom
 
 
+class PatchedPlane:
+    """A plane with a rectangle replaced by a preview patch (nothing is copied)."""
+
+    def __init__(self, base, patch: np.ndarray, r0: int, c0: int) -> None:
+        self.base, self.patch, self.r0, self.c0 = base, patch, r0, c0
+        self.shape = tuple(base.shape)
+        self.ndim = 2
+
+    def __getitem__(self, key):
+        rows_key, cols_key = key if isinstance(key, tuple) else (key, slice(None))
+        out = np.array(self.base[rows_key, cols_key], dtype=np.float32)
+        rows = np.arange(*rows_key.indices(self.shape[0]))
+        cols = np.arange(*cols_key.indices(self.shape[1]))
+        ph, pw = self.patch.shape
+        ri = (rows >= self.r0) & (rows < self.r0 + ph)
+        ci = (cols >= self.c0) & (cols < self.c0 + pw)
+        if ri.any() and ci.any():
+            out[np.ix_(ri, ci)] = self.patch[np.ix_(rows[ri] - self.r0, cols[ci] - self.c0)]
+        return out
+
+
 class CropItem(pg.GraphicsObject):
     """Paints one pre-rendered RGBA crop into its rectangle of the image."""
 
@@ -190,6 +211,7 @@ class ImageCanvas(pg.GraphicsView):
         """
         shape = tuple(planes[0].shape) if planes else (0, 0)
         same_shape = shape == self._shape
+        self._unpatched = None
         self._planes = list(planes)
         self._shape = shape  # type: ignore[assignment]
         self._appliers = [LutApplier() for _ in planes]
@@ -198,6 +220,30 @@ class ImageCanvas(pg.GraphicsView):
         if not (keep_view and same_shape):
             self.zoom_fit()
         self.schedule_render()
+
+    def show_patch(self, patch: np.ndarray, r0: int, c0: int) -> None:
+        """Show ``patch`` over the single plane at numpy (r0, c0) (an edit preview)."""
+        if len(self._planes) != 1:
+            return
+        base = getattr(self, "_unpatched", None) or self._planes[0]
+        self._unpatched = base
+        self._planes = [PatchedPlane(base, patch, r0, c0)]
+        self._crop_key = None
+        self.render_now()
+
+    def clear_patch(self) -> None:
+        """Remove an edit preview."""
+        base = getattr(self, "_unpatched", None)
+        if base is not None:
+            self._planes = [base]
+            self._unpatched = None
+            self._crop_key = None
+            self.render_now()
+
+    def visible_box(self) -> tuple[int, int, int, int]:
+        """The visible area as numpy ``(r0, r1, c0, c1)``."""
+        r0, r1, c0, c1, _ = self._visible_crop()
+        return r0, r1, c0, c1
 
     def set_colourings(self, colourings: list) -> None:
         """Set each plane's ``PlaneRendering`` (limits and colour table) and redraw."""

@@ -1,0 +1,349 @@
+"""The edit panel: operations grouped as in the registry, a form for each, live preview,
+and Apply off the GUI thread with progress and Cancel.
+
+Like the calibration panel it is given what it needs: ``make_job(fn, title)``,
+``current()`` (the image to edit, a Frame), ``visible_box()`` (the visible area as numpy
+``(r0, r1, c0, c1)``), ``preview(patch, r0, c0)`` / ``end_preview()`` to show a preview
+in the canvas, and ``applied(step, frame)`` to record the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from processing.errors import SkyglassError
+from processing.frame import Frame
+from processing.history import Step
+from processing.registry import GROUPS, REGISTRY, apply_operation
+from viewer.param_form import ParamForm
+
+PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
+
+
+class EditPanel(QtWidgets.QWidget):
+    """Pick an operation, set its parameters, preview, apply."""
+
+    def __init__(
+        self,
+        make_job: Callable,
+        current: Callable,
+        visible_box: Callable,
+        preview: Callable,
+        end_preview: Callable,
+        applied: Callable,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self._make_job, self._current, self._visible_box = make_job, current, visible_box
+        self._preview, self._end_preview, self._applied = preview, end_preview, applied
+        self.job = None
+        self.preview_job = None
+        self.picking = False
+        self.picked: list[tuple[float, float]] = []
+        self.last_error = ""
+        layout = QtWidgets.QVBoxLayout(self)
+
+        self.group = QtWidgets.QComboBox()
+        self.group.addItems(GROUPS)
+        self.group.setToolTip("Kind of operation")
+        self.ops = QtWidgets.QListWidget()
+        self.ops.setMaximumHeight(150)
+        self.ops.setToolTip("Operations of this group")
+        layout.addWidget(self.group)
+        layout.addWidget(self.ops)
+        self.help = QtWidgets.QLabel("")
+        self.help.setWordWrap(True)
+        layout.addWidget(self.help)
+        self.form_holder = QtWidgets.QVBoxLayout()
+        layout.addLayout(self.form_holder)
+        self.form: ParamForm | None = None
+
+        self.pick_button = QtWidgets.QPushButton("Pick on image")
+        self.pick_button.setCheckable(True)
+        self.pick_button.setToolTip("Click the image to set the points or the star")
+        self.pick_button.toggled.connect(self._toggle_pick)
+        layout.addWidget(self.pick_button)
+
+        row = QtWidgets.QHBoxLayout()
+        self.live = QtWidgets.QCheckBox("Preview")
+        self.live.setToolTip("Show the result on the visible area (geometry: a thumbnail)")
+        self.live.toggled.connect(self._preview_toggled)
+        self.apply_button = QtWidgets.QPushButton("Apply")
+        self.apply_button.setToolTip("Apply to the whole image (undo with Ctrl+Z)")
+        self.apply_button.clicked.connect(self.apply)
+        row.addWidget(self.live)
+        row.addStretch(1)
+        row.addWidget(self.apply_button)
+        layout.addLayout(row)
+        self.thumbnail = QtWidgets.QLabel()
+        self.thumbnail.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.thumbnail.setMinimumHeight(0)
+        layout.addWidget(self.thumbnail)
+        bar = QtWidgets.QHBoxLayout()
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setToolTip("Stop; the image is left as it was")
+        self.cancel_button.clicked.connect(self.cancel)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.cancel_button)
+        layout.addLayout(bar)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.update_preview)
+        self.group.currentTextChanged.connect(self._fill_ops)
+        self.ops.currentRowChanged.connect(self._choose)
+        self._fill_ops(self.group.currentText())
+
+    # --------------------------------------------------------------- choosing
+    @property
+    def operation(self):
+        item = self.ops.currentItem()
+        return REGISTRY[item.data(QtCore.Qt.ItemDataRole.UserRole)] if item else None
+
+    def select(self, name: str) -> None:
+        """Choose an operation by registry name."""
+        op = REGISTRY[name]
+        self.group.setCurrentText(op.group)
+        for i in range(self.ops.count()):
+            if self.ops.item(i).data(QtCore.Qt.ItemDataRole.UserRole) == name:
+                self.ops.setCurrentRow(i)
+
+    def _fill_ops(self, group: str) -> None:
+        self.ops.clear()
+        for op in REGISTRY.values():
+            if op.group == group:
+                item = QtWidgets.QListWidgetItem(op.label)
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, op.name)
+                item.setToolTip(op.help)
+                self.ops.addItem(item)
+        self.ops.setCurrentRow(0)
+
+    def _choose(self, row: int) -> None:
+        op = self.operation
+        if self.form is not None:
+            self.form.setParent(None)
+            self.form.deleteLater()
+            self.form = None
+        if op is None:
+            return
+        self.help.setText(op.help)
+        self.form = ParamForm(op)
+        self.form.changed.connect(self._schedule_preview)
+        self.form_holder.addWidget(self.form)
+        self.pick_button.setVisible(bool(op.picks))
+        self.pick_button.setChecked(False)
+        self.picked = []
+        self.thumbnail.clear()
+        self._schedule_preview()
+
+    def values(self) -> dict:
+        return self.form.values() if self.form else {}
+
+    def set_value(self, name: str, value) -> None:
+        if self.form is not None:
+            self.form.set_value(name, value)
+
+    # ---------------------------------------------------------------- picking
+    def _toggle_pick(self, on: bool) -> None:
+        self.picking = on
+        self.picked = []
+        if on:
+            what = (
+                "four corners, in order around the shape"
+                if self.operation.picks == "points"
+                else "the star to use as PSF"
+            )
+            self.status.setText(f"Click {what} on the image.")
+
+    def image_clicked(self, x: float, y: float) -> None:
+        """A click on the canvas (FITS x, y) while picking."""
+        op = self.operation
+        if not self.picking or op is None:
+            return
+        x, y = round(x, 2), round(y, 2)
+        if op.picks == "points":
+            self.picked.append((x, y))
+            self.set_value("points", self.picked)
+            self.status.setText(f"{len(self.picked)} of 4 points picked.")
+            if len(self.picked) == 4:
+                self.pick_button.setChecked(False)
+        elif op.picks == "star":
+            self.set_value("star", [x, y])
+            self.set_value("psf", "star")
+            self.status.setText(f"PSF star at ({x:g}, {y:g}).")
+            self.pick_button.setChecked(False)
+
+    # ---------------------------------------------------------------- preview
+    def _schedule_preview(self) -> None:
+        if self.live.isChecked():
+            self._timer.start()
+
+    def _preview_toggled(self, on: bool) -> None:
+        if on:
+            self.update_preview()
+        else:
+            self._end_preview()
+            self.thumbnail.clear()
+
+    def update_preview(self) -> None:
+        """Compute the preview in the background (replacing one still running)."""
+        op = self.operation
+        if op is None or not self.live.isChecked():
+            return
+        if self.preview_job is not None:
+            self.preview_job.cancel()
+            self._timer.start()  # try again when it has stopped
+            return
+        try:
+            frame = self._current()
+        except SkyglassError as exc:
+            self.status.setText(str(exc))
+            return
+        values = self.values()
+        if op.geometry:
+            data = frame.data
+            step = max(1, int(np.ceil(max(data.shape) / 256)))
+            small = Frame(np.ascontiguousarray(data[::step, ::step]), frame.header)
+            if op.name == "crop" or op.picks == "points":
+                values = _scaled_geometry(op.name, values, step)
+
+            def work(progress):
+                return apply_operation(small, op.name, values, progress)
+
+            self._start_preview(work, self._show_thumbnail)
+            return
+        r0, r1, c0, c1 = self._visible_box()
+        cy, cx = (r0 + r1) // 2, (c0 + c1) // 2
+        half = PREVIEW_SIZE // 2
+        r0, r1 = max(r0, cy - half), min(r1, cy + half)
+        c0, c1 = max(c0, cx - half), min(c1, cx + half)
+        patch = Frame(np.ascontiguousarray(frame.data[r0:r1, c0:c1]), frame.header)
+
+        def work(progress):
+            return apply_operation(patch, op.name, values, progress)
+
+        self._start_preview(work, lambda f: self._preview(f.data, r0, c0))
+
+    def _start_preview(self, work, done) -> None:
+        job = self._make_job(work, "preview")
+        job.succeeded.connect(done)
+        job.failed.connect(self.status.setText)
+        job.done.connect(self._preview_done)
+        self.preview_job = job
+        job.start()
+
+    def _preview_done(self) -> None:
+        self.preview_job = None
+
+    def _show_thumbnail(self, frame: Frame) -> None:
+        data = np.nan_to_num(
+            frame.data, nan=float(np.nanmin(frame.data)) if np.isfinite(frame.data).any() else 0.0
+        )
+        lo, hi = np.percentile(data, [0.5, 99.5])
+        grey = np.clip((data - lo) / ((hi - lo) or 1.0) * 255, 0, 255).astype(np.uint8)
+        grey = np.ascontiguousarray(grey[::-1])
+        self._thumb = grey
+        image = QtGui.QImage(
+            grey.data,
+            grey.shape[1],
+            grey.shape[0],
+            grey.shape[1],
+            QtGui.QImage.Format.Format_Grayscale8,
+        )
+        self.thumbnail.setPixmap(
+            QtGui.QPixmap.fromImage(image).scaled(
+                240, 240, QtCore.Qt.AspectRatioMode.KeepAspectRatio
+            )
+        )
+
+    # ------------------------------------------------------------------ apply
+    def apply(self) -> None:
+        """Apply the operation to the whole image in the background."""
+        op = self.operation
+        if op is None or self.job is not None:
+            return
+        try:
+            values = op.resolve(self.values())
+            frame = self._current()
+        except SkyglassError as exc:
+            self._error(str(exc))
+            return
+        step = Step(op.name, _plain(values))
+        self.live.setChecked(False)
+
+        def work(progress):
+            return apply_operation(frame, op.name, step.params, progress)
+
+        self.job = self._make_job(work, op.label)
+        self.job.progressed.connect(
+            lambda f, m: (
+                self.progress.setValue(int(f * 1000)),
+                self.progress.setFormat(f"{m} %p%"),
+            )
+        )
+        self.job.succeeded.connect(lambda result: self._done(step, result))
+        self.job.failed.connect(self._error)
+        self.job.cancelled.connect(
+            lambda: self.status.setText(f"{op.label}: cancelled; the image is unchanged.")
+        )
+        self.job.done.connect(self._job_done)
+        self.cancel_button.setEnabled(True)
+        self.apply_button.setEnabled(False)
+        self.status.setText(f"{op.label}...")
+        self.job.start()
+
+    def _done(self, step: Step, result: Frame) -> None:
+        self.status.setText(f"{REGISTRY[step.op].label}: done.")
+        self._applied(step, result)
+
+    def _job_done(self) -> None:
+        self.job = None
+        self.cancel_button.setEnabled(False)
+        self.apply_button.setEnabled(True)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _error(self, message: str) -> None:
+        self.last_error = message
+        self.status.setText(message)
+
+
+def _plain(values: dict) -> dict:
+    """JSON-friendly parameter values (tuples as lists)."""
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, tuple):
+            v = list(v)
+        if isinstance(v, list):
+            v = [list(x) if isinstance(x, tuple) else x for x in v]
+        out[k] = v
+    return out
+
+
+def _scaled_geometry(name: str, values: dict, step: int) -> dict:
+    """Coordinates for a thumbnail subsampled by ``step``."""
+    values = dict(values)
+    if name == "crop" and values.get("box"):
+        x0, y0, x1, y1 = values["box"]
+        values["box"] = [
+            max(1, (x0 - 1) // step + 1),
+            max(1, (y0 - 1) // step + 1),
+            max(1, (x1 - 1) // step + 1),
+            max(1, (y1 - 1) // step + 1),
+        ]
+    if values.get("points"):
+        values["points"] = [[(x - 1) / step + 1, (y - 1) / step + 1] for x, y in values["points"]]
+    return values
