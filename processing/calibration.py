@@ -416,11 +416,24 @@ def _cosmic_rays(data: np.ndarray, header: fits.Header, opts: CalibrationOptions
     if opts.cosmic == "lacosmic":
         import astroscrappy
 
+        from processing.stars import estimate_fwhm
+
         gain = float(header.get("GAIN", 1.0) or 1.0)
         rdnoise = float(header.get("RDNOISE", 5.0) or 5.0)
-        # astroscrappy works in electrons when gain is given; our data are in ADU.
+        # A PSF model at the image's own FWHM (fsmode="convolve") keeps L.A.Cosmic off the
+        # cores of bright stars; the default median fine structure flagged them.
+        fwhm = estimate_fwhm(work)
+        size = int(2 * round(1.25 * fwhm) + 1)
         mask, _ = astroscrappy.detect_cosmics(
-            work, sigclip=opts.cosmic_sigma, gain=gain, readnoise=rdnoise, satlevel=np.inf
+            work,
+            sigclip=opts.cosmic_sigma,
+            gain=gain,
+            readnoise=rdnoise,
+            satlevel=np.inf,
+            fsmode="convolve",
+            psfmodel="gauss",
+            psffwhm=fwhm,
+            psfsize=max(5, size),
         )
         return np.asarray(mask, bool) & finite
     from scipy import ndimage
