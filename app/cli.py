@@ -12,9 +12,11 @@ import math
 import os
 import sys
 
+import numpy as np
+
 from processing.errors import SkyglassError
 
-SUBCOMMANDS = ("info", "render", "demo", "calibrate", "stack", "replay")
+SUBCOMMANDS = ("info", "render", "demo", "calibrate", "stack", "replay", "stars")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,6 +81,36 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--contrast", type=float, default=1.0, help="DS9 contrast (1)")
     render.add_argument("--bias", type=float, default=0.5, help="DS9 bias (0.5)")
     render.add_argument("--zoom", default="1", help="zoom factor, e.g. 2, 0.5 or 1/4 (1)")
+    render.add_argument("--stars", action="store_true", help="find stars and circle them")
+    render.add_argument("--regions", metavar="FILE.reg", help="draw a DS9 region file")
+    render.add_argument("--colorbar", action="store_true", help="add a colorbar under the image")
+    render.add_argument(
+        "--compass", action="store_true", help="north/east arrows and a scale bar (needs a WCS)"
+    )
+
+    stars = sub.add_parser("stars", parents=[common], help="find stars and write a catalogue")
+    stars.add_argument(
+        "-o",
+        "--output",
+        metavar="CATALOG.ecsv|.csv",
+        help="write the catalogue (ECSV keeps units and metadata)",
+    )
+    stars.add_argument(
+        "--threshold",
+        type=float,
+        default=2.5,
+        help="detection threshold in sigma of the background noise (2.5)",
+    )
+    stars.add_argument(
+        "--fwhm", type=float, default=None, help="expected FWHM in pixels (default: measured)"
+    )
+    stars.add_argument(
+        "--min-separation",
+        type=float,
+        default=0.0,
+        help="drop the fainter of two stars closer than this (pixels)",
+    )
+    stars.add_argument("--overwrite", action="store_true", help="replace the catalogue")
 
     cal = sub.add_parser(
         "calibrate",
@@ -267,6 +299,8 @@ def cmd_render(args) -> int:
     if os.path.exists(args.output) and os.path.samefile(args.output, args.file):
         raise SkyglassError(f"{args.output}: refusing to write over the input file.")
     image = _load(args)
+    if args.stars or args.regions or args.colorbar or args.compass:
+        return _render_annotated(args, image, settings, zoom)
     if image.is_rgb and args.plane is None:
         planes = [image.cube.plane(i) for i in range(3)]
         rgba = render_composite(planes, settings, zoom)
@@ -276,6 +310,68 @@ def cmd_render(args) -> int:
     # A rendered PNG is derived output, replaced like any -o target (never the input).
     atomic_write(args.output, lambda tmp: iio.imwrite(tmp, rgb, extension=".png"), overwrite=True)
     print(f"wrote {args.output} ({rgb.shape[1]} x {rgb.shape[0]})")
+    return 0
+
+
+def _render_annotated(args, image, settings, zoom) -> int:
+    from processing.annotate import Annotations, save_annotated_png
+    from processing.regionstats import read_regions
+
+    data = image.data[:, :]
+    ann = Annotations(
+        colorbar=args.colorbar, compass=args.compass, scalebar=args.compass, unit=image.bunit
+    )
+    if args.stars:
+        from processing.stars import detect_stars
+
+        ann.stars = detect_stars(data, image.header)
+    if args.regions:
+        ann.regions = read_regions(args.regions, image.wcs)
+    if args.compass and image.wcs is None:
+        print("skyglass: note: no WCS, so no compass or scale bar", file=sys.stderr)
+    save_annotated_png(args.output, data, settings, image.header, ann, zoom)
+    extra = f", {len(ann.stars)} stars" if ann.stars is not None else ""
+    extra += f", {len(ann.regions)} regions" if ann.regions else ""
+    print(f"wrote {args.output}{extra}")
+    return 0
+
+
+def cmd_stars(args) -> int:
+    import os
+
+    from processing.stars import StarOptions, detect_stars
+
+    options = StarOptions(
+        threshold=args.threshold, fwhm=args.fwhm, min_separation=args.min_separation
+    ).validated()
+    if args.output:
+        if not args.output.lower().endswith((".ecsv", ".csv")):
+            raise SkyglassError(f"{args.output}: the catalogue must be .ecsv or .csv.")
+        if os.path.exists(args.output) and not args.overwrite:
+            raise SkyglassError(f"{args.output}: already exists; use --overwrite.")
+    image = _load(args)
+    table = detect_stars(image.data[:, :], image.header, options=options)
+    meta = table.meta
+    print(
+        f"{len(table)} stars in {image.name}: FWHM {meta.get('fwhm', float('nan')):.2f} px, "
+        f"background {meta.get('background', float('nan')):.6g} +- "
+        f"{meta.get('noise', float('nan')):.3g}, threshold {options.threshold:g} sigma"
+    )
+    if len(table):
+        print(
+            f"  saturated: {int(table['saturated'].sum())}; median FWHM of stars "
+            f"{float(np.median(table['fwhm'][np.isfinite(table['fwhm'])])):.2f} px"
+        )
+    if args.output:
+        from processing.fileio import atomic_write
+
+        fmt = "ascii.ecsv" if args.output.lower().endswith(".ecsv") else "ascii.csv"
+        atomic_write(
+            args.output,
+            lambda tmp: table.write(tmp, format=fmt, overwrite=True),
+            overwrite=args.overwrite,
+        )
+        print(f"wrote {args.output}")
     return 0
 
 
@@ -458,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
             "calibrate": cmd_calibrate,
             "stack": cmd_stack,
             "replay": cmd_replay,
+            "stars": cmd_stars,
         }[args.command]
         return handler(args)
     except SkyglassError as exc:

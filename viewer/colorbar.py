@@ -6,20 +6,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from processing.colorbar_ticks import nice_ticks  # noqa: F401 - re-exported
 from processing.render import LutApplier
-
-
-def nice_ticks(low: float, high: float, target: int = 6) -> list[float]:
-    """Round-numbered tick values between ``low`` and ``high``."""
-    span = high - low
-    if not np.isfinite(span) or span <= 0:
-        return [low]
-    raw = span / target
-    mag = 10 ** np.floor(np.log10(raw))
-    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10 * mag)
-    first = np.ceil(low / step) * step
-    ticks = np.arange(first, high + step * 1e-9, step)
-    return [float(t) for t in ticks]
 
 
 def format_tick(value: float, step: float) -> str:
