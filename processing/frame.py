@@ -47,9 +47,17 @@ class Frame:
         for line in textwrap.wrap(text, 70, break_long_words=True) or [""]:
             self.header.add_history(line)
 
-    def write(self, path: str | os.PathLike, overwrite: bool = False) -> None:
-        """Write as FITS (atomically); a mask goes into an extension named MASK."""
+    def write(self, path: str | os.PathLike, overwrite: bool = False, catalog=None) -> None:
+        """Write as FITS (atomically): the data with the header (HISTORY included), a MASK
+        extension (uint8) when there is a mask, and optionally a star catalogue as a
+        binary table named STARS."""
         hdus = [fits.PrimaryHDU(self.data.astype(np.float32), header=self.header)]
         if self.mask is not None:
-            hdus.append(fits.ImageHDU(self.mask.astype(np.uint8), name="MASK"))
+            from processing.masks import to_hdu
+
+            hdus.append(to_hdu(self.mask))
+        if catalog is not None and len(catalog):
+            table = fits.table_to_hdu(catalog)
+            table.name = "STARS"
+            hdus.append(table)
         atomic_write_fits(fits.HDUList(hdus), path, overwrite=overwrite)

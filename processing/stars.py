@@ -316,7 +316,14 @@ def detect_stars(
         mask=bad,
     )
     # Cosmic rays and hot pixels: far sharper than the PSF.
-    real = ~(fw < 0.45 * fwhm) & (sharpness < 0.9) & (objs["npix"] >= opts.min_area)
+    # Cosmic rays and hot pixels: far sharper than the PSF, or a streak (no core to fit,
+    # or very elongated).
+    real = (
+        (fw >= 0.45 * fwhm)
+        & (sharpness < 0.9)
+        & (roundness < 0.8)
+        & (objs["npix"] >= opts.min_area)
+    )
     inside = (x >= -0.5) & (x < data.shape[1] - 0.5) & (y >= -0.5) & (y < data.shape[0] - 0.5)
     keep = real & inside & np.isfinite(x) & np.isfinite(y)
     saturation = saturation_level(opts, header)
