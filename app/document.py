@@ -28,6 +28,30 @@ class ImageDocument:
         self.composite = image.is_rgb
         self.history: EditHistory | None = None
         self.saved_index = 0
+        #: True = masked; the MASK extension of the file when it has one.
+        self.mask: np.ndarray | None = self._file_mask()
+        self.mask_dirty = False
+        self.catalog = None
+        self._data_cache: tuple[int, np.ndarray] | None = None
+
+    def _file_mask(self) -> np.ndarray | None:
+        hdul = getattr(self.source, "_hdul", None)
+        if hdul is None:
+            return None
+        from processing.masks import from_hdulist
+
+        try:
+            mask = from_hdulist(hdul)
+        except Exception:  # a broken MASK extension must not stop the image opening
+            return None
+        return mask if mask is not None and mask.shape == self.source.shape else None
+
+    def pixels(self) -> np.ndarray:
+        """The displayed plane as a float32 array (read once per state)."""
+        key = id(self.image), self.image.plane_index
+        if self._data_cache is None or self._data_cache[0] != key:
+            self._data_cache = (key, np.ascontiguousarray(self.image.data[:, :], np.float32))
+        return self._data_cache[1]
 
     @property
     def path(self) -> str:
@@ -43,8 +67,9 @@ class ImageDocument:
 
     @property
     def dirty(self) -> bool:
-        """Edits not yet saved."""
-        return self.history is not None and self.history.index != self.saved_index
+        """Edits (or mask changes) not yet saved."""
+        edited = self.history is not None and self.history.index != self.saved_index
+        return edited or self.mask_dirty
 
     def plane_display(self, index: int) -> PlaneDisplay:
         if index not in self._displays:
@@ -90,6 +115,8 @@ class ImageDocument:
         image.path = self.source.path
         self.image = image
         self._displays.clear()
+        if self.mask is not None and self.mask.shape != frame.data.shape:
+            self.mask = None  # a geometric edit: the mask no longer lines up
 
     def close(self) -> None:
         self._displays.clear()

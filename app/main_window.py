@@ -27,6 +27,12 @@ SETTING_KEYS = ("scale", "exponent", "limits", "cmap", "invert", "contrast", "bi
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".gz", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
+def _translation(dx: float, dy: float):
+    from processing.geometry import translation
+
+    return translation(dx, dy)
+
+
 def _zoom_label(z: float) -> str:
     return f"1/{round(1 / z)}" if z < 1 else f"{z:g}"
 
@@ -151,12 +157,52 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_dock.hide()
         history_dock.hide()
         self.canvas.clicked.connect(self.edit_panel.image_clicked)
+
+        from viewer.regions_panel import RegionsPanel
+        from viewer.stars_panel import StarsPanel
+
+        self.stars_panel = StarsPanel(
+            make_job=lambda fn, title: Job(fn, title, self),
+            current=self._current_frame,
+            mask=lambda: self.document.mask if self.document is not None else None,
+            show_stars=self._show_star_overlay,
+            go_to=self._go_to_star,
+        )
+        self.regions_panel = RegionsPanel(
+            self.canvas.vb,
+            self._current_frame,
+            self._doc_wcs,
+            lambda: self.document.mask if self.document else None,
+            self._set_mask,
+        )
+        self.regions_panel.brush_button.toggled.connect(
+            lambda on: setattr(self.canvas, "brush", self.regions_panel.paint if on else None)
+        )
+        self.canvas.clicked.connect(self.stars_panel.image_clicked)
+        self.canvas.clicked.connect(self.regions_panel.image_clicked)
+        docks = {}
+        for key, title, widget in (
+            ("stars", "Stars", self.stars_panel),
+            ("regions", "Regions && masks", self.regions_panel),
+        ):
+            dock = QtWidgets.QDockWidget(title.replace("&&", "&"), self)
+            dock.setObjectName(key.capitalize() + "Dock")
+            area = QtWidgets.QScrollArea()
+            area.setWidget(widget)
+            area.setWidgetResizable(True)
+            dock.setWidget(area)
+            self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(scale_dock, dock)
+            dock.hide()
+            docks[key] = dock
+        scale_dock.raise_()
         self.docks = {
             "scale": scale_dock,
             "pixel": pixel_dock,
             "calibration": cal_dock,
             "edit": edit_dock,
             "history": history_dock,
+            **docks,
         }
 
     def _build_toolbar(self) -> None:
@@ -328,6 +374,38 @@ class MainWindow(QtWidgets.QMainWindow):
             "Save the image (with its edit history) as a FITS file",
         )
         self._update_edit_actions()
+
+        analysis = mb.addMenu("&Analysis")
+        self._action(
+            analysis,
+            "&Stars",
+            lambda: self._show_dock("stars"),
+            "Ctrl+Shift+S",
+            "Find stars, their catalogue, photometry and profiles",
+        )
+        self._action(
+            analysis,
+            "&Regions and masks",
+            lambda: self._show_dock("regions"),
+            "Ctrl+Shift+R",
+            "Draw regions, statistics, projections, masks",
+        )
+        self.show_mask_action = self._action(
+            analysis,
+            "Show &mask",
+            lambda on: self._refresh_mask_overlay(),
+            None,
+            "Show the mask as a translucent overlay",
+            checkable=True,
+        )
+        self.show_mask_action.setChecked(True)
+        self._action(
+            file_menu,
+            "Export annotated &PNG...",
+            self.export_png,
+            "Ctrl+P",
+            "The image as shown, with stars, regions, colorbar and compass",
+        )
 
         calib = mb.addMenu("C&alibrate")
         self._action(
@@ -504,11 +582,13 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         try:
             frame = doc.editable()
-            frame.write(path, overwrite=True)
+            frame.mask = doc.mask
+            frame.write(path, overwrite=True, catalog=doc.catalog)
         except SkyglassError as exc:
             self.show_error(str(exc))
             return False
         doc.saved_index = doc.history.index if doc.history is not None else 0
+        doc.mask_dirty = False
         self.statusBar().showMessage(f"Saved {path}", 8000)
         self._after_edit()
         return True
@@ -538,6 +618,94 @@ class MainWindow(QtWidgets.QMainWindow):
         if answer == "save":
             return self.save_as()
         return answer == "discard"
+
+    # ------------------------------------------------------------- analysis
+    def _show_dock(self, key: str) -> None:
+        self.docks[key].show()
+        self.docks[key].raise_()
+
+    def _current_frame(self):
+        """The displayed plane with its header (what measurements run on)."""
+        from processing.frame import Frame
+
+        if self.document is None:
+            raise SkyglassError("open an image first.")
+        doc = self.document
+        return Frame(doc.pixels(), doc.image.header, name=doc.name)
+
+    def _doc_wcs(self):
+        return self.document.image.wcs if self.document is not None else None
+
+    def _set_mask(self, mask) -> None:
+        if self.document is None:
+            return
+        self.document.mask = mask
+        self.document.mask_dirty = True
+        self._refresh_mask_overlay()
+        self._after_edit()
+
+    def _refresh_mask_overlay(self) -> None:
+        doc = self.document
+        show = doc is not None and doc.mask is not None and self.show_mask_action.isChecked()
+        self.canvas.set_mask(doc.mask if show else None)
+
+    def _show_star_overlay(self, table) -> None:
+        import numpy as np
+
+        if self.document is not None:
+            self.document.catalog = table
+        if table is None or not len(table):
+            self.canvas.set_stars([], [], [])
+            return
+        fwhm = np.asarray(table["fwhm"], float)
+        default = float(table.meta.get("fwhm", 3.0))
+        fwhm = np.where(np.isfinite(fwhm), np.minimum(fwhm, 10 * default), default)
+        self.canvas.set_stars(table["x"], table["y"], 3.0 * fwhm)
+        self.canvas.highlight_star(None, None)
+
+    def _go_to_star(self, x: float, y: float, diameter: float) -> None:
+        self.canvas.center_on(x, y)
+        self.canvas.highlight_star(x, y, diameter)
+
+    def export_png(self, path: str | None = None, as_view: bool | None = None) -> bool:
+        """Write the image as shown, with its overlays, as a PNG."""
+        from processing.annotate import Annotations, save_annotated_png, shifted
+        from processing.wcs_update import transform_wcs
+
+        doc = self.document
+        if doc is None:
+            return False
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export annotated PNG", os.path.splitext(doc.name)[0] + ".png", "PNG (*.png)"
+            )
+            if not path:
+                return False
+            if as_view is None:
+                answer = QtWidgets.QMessageBox.question(
+                    self,
+                    "Export annotated PNG",
+                    "Export the visible area as shown?\n(No: the whole image at native resolution)",
+                )
+                as_view = answer == QtWidgets.QMessageBox.StandardButton.Yes
+        data = doc.pixels()
+        ann = Annotations(
+            stars=doc.catalog, regions=self.regions_panel.regions(), unit=doc.image.bunit
+        )
+        header, zoom = doc.image.header, 1.0
+        if as_view:
+            r0, r1, c0, c1 = self.canvas.visible_box()
+            data = data[r0:r1, c0:c1]
+            ann = shifted(ann, -c0, -r0)
+            header, _ = transform_wcs(header, _translation(-c0, -r0))
+            zoom = min(max(self.canvas.zoom(), 1 / 32), 8.0)
+        try:
+            save_annotated_png(path, data, self.display, header, ann, zoom)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        self.statusBar().showMessage(f"Wrote {path}", 8000)
+        return True
 
     def show_calibration(self) -> None:
         """Show the calibration dock."""
@@ -577,6 +745,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._remember_recent(path)
         self.qsettings.setValue("files/last_dir", os.path.dirname(os.path.abspath(path)))
         self.setWindowTitle(f"{image.name} - Skyglass")
+        self.stars_panel.set_catalog(None)
+        self.stars_panel.set_header_defaults(image.header)
+        self.regions_panel.clear_regions()
+        self._refresh_mask_overlay()
         self.history_panel.show_history([], 0)
         self._update_edit_actions()
         self.documentChanged.emit()

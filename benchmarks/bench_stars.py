@@ -33,9 +33,13 @@ def score(x, y, truth: Table, size: int) -> dict:
         b = found & (truth["snr"] >= lo) & (truth["snr"] < hi)
         bins[f"{lo}-{hi:g}"] = float(np.sqrt(np.mean(dist[b] ** 2))) if b.any() else float("nan")
     back, _ = cKDTree(np.column_stack([truth["x"], truth["y"]])).query(np.column_stack([x, y]))
-    return {"completeness": float(found.sum() / sel.sum()), "rms": float(np.sqrt(np.mean(
-        dist[found] ** 2))), "rms_by_snr": bins, "false": float(np.mean(back > 2.0)),
-        "n": int(len(x))}
+    return {
+        "completeness": float(found.sum() / sel.sum()),
+        "rms": float(np.sqrt(np.mean(dist[found] ** 2))),
+        "rms_by_snr": bins,
+        "false": float(np.mean(back > 2.0)),
+        "n": int(len(x)),
+    }
 
 
 def main() -> None:
@@ -45,8 +49,9 @@ def main() -> None:
     parser.add_argument("--daofind", action="store_true", help="also run photutils DAOStarFinder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
-        plan = NightPlan(n_bias=1, darks=((60.0, 1),), flats=(("V", 10.0, 1),),
-                         lights=(("V", 60.0, 1),))
+        plan = NightPlan(
+            n_bias=1, darks=((60.0, 1),), flats=(("V", 10.0, 1),), lights=(("V", 60.0, 1),)
+        )
         night = generate_night(d, size=args.size, seed=2, plan=plan)
         path = night.lights[0]
         data = fits.getdata(path).astype(np.float32) - 1000.0  # bias level
@@ -59,11 +64,15 @@ def main() -> None:
             cat = detect_stars(data, header)
             times.append(time.perf_counter() - t0)
         s = score(np.asarray(cat["x"]), np.asarray(cat["y"]), truth, args.size)
-        print(f"{args.size} x {args.size} demo light: {statistics.median(times):.2f} s median "
-              f"(min {min(times):.2f}), {s['n']} stars")
-        print(f"  completeness (SNR > 10): {s['completeness']:.1%}; false detections: "
-              f"{s['false']:.2%}; centroid rms {s['rms']:.3f} px; by SNR: "
-              + ", ".join(f"{k}: {v:.3f}" for k, v in s["rms_by_snr"].items()))
+        print(
+            f"{args.size} x {args.size} demo light: {statistics.median(times):.2f} s median "
+            f"(min {min(times):.2f}), {s['n']} stars"
+        )
+        print(
+            f"  completeness (SNR > 10): {s['completeness']:.1%}; false detections: "
+            f"{s['false']:.2%}; centroid rms {s['rms']:.3f} px; by SNR: "
+            + ", ".join(f"{k}: {v:.3f}" for k, v in s["rms_by_snr"].items())
+        )
         if args.daofind:
             from photutils.background import Background2D, MedianBackground
             from photutils.detection import DAOStarFinder
@@ -72,15 +81,22 @@ def main() -> None:
                 warnings.simplefilter("ignore")
                 t0 = time.perf_counter()
                 bkg = Background2D(data, 64, filter_size=3, bkg_estimator=MedianBackground())
-                dao = DAOStarFinder(fwhm=float(truth.meta["fwhm"]),
-                                    threshold=2.5 * bkg.background_rms_median)
+                dao = DAOStarFinder(
+                    fwhm=float(truth.meta["fwhm"]), threshold=2.5 * bkg.background_rms_median
+                )
                 found = dao(data - bkg.background)
                 t = time.perf_counter() - t0
-            s = score(np.asarray(found["x_centroid"]) + 1, np.asarray(found["y_centroid"]) + 1,
-                      truth, args.size)
-            print(f"  photutils DAOStarFinder (true FWHM given): {t:.2f} s, "
-                  f"completeness {s['completeness']:.1%}, false {s['false']:.2%}, "
-                  f"centroid rms {s['rms']:.3f} px")
+            s = score(
+                np.asarray(found["x_centroid"]) + 1,
+                np.asarray(found["y_centroid"]) + 1,
+                truth,
+                args.size,
+            )
+            print(
+                f"  photutils DAOStarFinder (true FWHM given): {t:.2f} s, "
+                f"completeness {s['completeness']:.1%}, false {s['false']:.2%}, "
+                f"centroid rms {s['rms']:.3f} px"
+            )
 
 
 if __name__ == "__main__":

@@ -43,6 +43,30 @@ def _to_png(x: float, y: float, ny: int, zoom: float) -> tuple[float, float]:
     return (x - 0.5) * zoom, (ny - (y - 0.5)) * zoom
 
 
+def shifted(ann: Annotations, dx: float, dy: float) -> Annotations:
+    """The same annotations moved by (dx, dy) pixels (for a cropped image)."""
+    import copy
+
+    from regions import PixCoord
+
+    stars = None
+    if ann.stars is not None:
+        stars = ann.stars.copy()
+        stars["x"] = stars["x"] + dx
+        stars["y"] = stars["y"] + dy
+    moved = []
+    for r in ann.regions:
+        r = copy.deepcopy(r)
+        for attr in ("center", "start", "end"):
+            c = getattr(r, attr, None)
+            if c is not None:
+                setattr(r, attr, PixCoord(c.x + dx, c.y + dy))
+        if hasattr(r, "vertices"):
+            r.vertices = PixCoord(r.vertices.x + dx, r.vertices.y + dy)
+        moved.append(r)
+    return Annotations(stars, moved, ann.colorbar, ann.compass, ann.scalebar, ann.unit)
+
+
 def render_annotated(
     data: np.ndarray,
     settings: DisplaySettings,
@@ -144,13 +168,13 @@ def _draw_region(draw, region, ny: int, zoom: float, font) -> None:
         draw.line(
             [p(region.start.x, region.start.y), p(region.end.x, region.end.y)], fill=colour, width=2
         )
+    elif isinstance(region, TextPixelRegion):  # before PointPixelRegion: a subclass of it
+        cx, cy = p(region.center.x, region.center.y)
+        draw.text((cx, cy), region.text, fill=TEXT_COLOUR, font=font, anchor="mm")
     elif isinstance(region, PointPixelRegion):
         cx, cy = p(region.center.x, region.center.y)
         draw.line([cx - 5, cy, cx + 5, cy], fill=colour, width=2)
         draw.line([cx, cy - 5, cx, cy + 5], fill=colour, width=2)
-    elif isinstance(region, TextPixelRegion):
-        cx, cy = p(region.center.x, region.center.y)
-        draw.text((cx, cy), region.text, fill=TEXT_COLOUR, font=font, anchor="mm")
     label = region.meta.get("text") if not isinstance(region, TextPixelRegion) else None
     if label:
         cx, cy = p(*_centre(region))

@@ -114,6 +114,8 @@ class _ViewBox(pg.ViewBox):
             return
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             p = self.mapToView(ev.pos())
+            if self._canvas.brush is not None:
+                self._canvas.brush(p.x() + 0.5, p.y() + 0.5)
             self._canvas.clicked.emit(p.x() + 0.5, p.y() + 0.5)
         ev.accept()
 
@@ -132,6 +134,11 @@ class _ViewBox(pg.ViewBox):
                 self._canvas.contrastBiasDragged.emit(contrast, bias)
             if ev.isFinish():
                 self._cb_start = None
+            ev.accept()
+            return
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and self._canvas.brush is not None:
+            p = self.mapToView(ev.pos())
+            self._canvas.brush(p.x() + 0.5, p.y() + 0.5)
             ev.accept()
             return
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
@@ -177,6 +184,23 @@ class ImageCanvas(pg.GraphicsView):
         self.vb.disableAutoRange()
         self.item = CropItem()
         self.vb.addItem(self.item)
+        self.mask_item = CropItem()
+        self.mask_item.setZValue(5)
+        self.vb.addItem(self.mask_item)
+        self._mask: np.ndarray | None = None
+        self.mask_colour = (255, 40, 40, 110)
+        #: When set, left clicks and drags call ``brush(x, y)`` (FITS) instead of panning.
+        self.brush = None
+        self.stars_item = pg.ScatterPlotItem(
+            pxMode=False, symbol="o", brush=None, pen=pg.mkPen((0, 255, 0), width=0)
+        )
+        self.stars_item.setZValue(10)
+        self.vb.addItem(self.stars_item)
+        self.highlight_item = pg.ScatterPlotItem(
+            pxMode=False, symbol="o", brush=None, pen=pg.mkPen((255, 60, 60), width=0)
+        )
+        self.highlight_item.setZValue(11)
+        self.vb.addItem(self.highlight_item)
         self._planes: list = []
         self._colourings: list = []
         self._shape: tuple[int, int] = (0, 0)
@@ -217,9 +241,27 @@ class ImageCanvas(pg.GraphicsView):
         self._appliers = [LutApplier() for _ in planes]
         self._crop_key = None
         self.item.set_bounds(shape[1], shape[0])
+        self.mask_item.set_bounds(shape[1], shape[0])
         if not (keep_view and same_shape):
             self.zoom_fit()
         self.schedule_render()
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Show a boolean mask (True = masked) as a translucent overlay, or remove it."""
+        self._mask = mask
+        self.render_now()
+
+    def set_stars(self, x, y, diameter) -> None:
+        """Circle stars at FITS positions with the given diameters (pixels)."""
+        x = np.asarray(x, float) - 0.5
+        y = np.asarray(y, float) - 0.5
+        self.stars_item.setData(x=x, y=y, size=np.asarray(diameter, float))
+
+    def highlight_star(self, x: float | None, y: float | None, diameter: float = 10.0) -> None:
+        if x is None:
+            self.highlight_item.clear()
+        else:
+            self.highlight_item.setData(x=[x - 0.5], y=[y - 0.5], size=[diameter])
 
     def show_patch(self, patch: np.ndarray, r0: int, c0: int) -> None:
         """Show ``patch`` over the single plane at numpy (r0, c0) (an edit preview)."""
@@ -341,7 +383,18 @@ class ImageCanvas(pg.GraphicsView):
         h, w = rgba.shape[:2]
         self._crop_rect = QtCore.QRectF(c0, r0, w * step, h * step)
         self.item.set_crop(rgba, self._crop_rect)
+        self._render_mask(r0, r1, c0, c1, step)
         self.viewChanged.emit()
+
+    def _render_mask(self, r0: int, r1: int, c0: int, c1: int, step: int) -> None:
+        if self._mask is None or self._mask.shape != tuple(self._shape):
+            self.mask_item.set_crop(None, QtCore.QRectF())
+            return
+        crop = self._mask[r0:r1:step, c0:c1:step]
+        rgba = np.zeros((*crop.shape, 4), np.uint8)
+        rgba[crop] = self.mask_colour
+        h, w = crop.shape
+        self.mask_item.set_crop(rgba, QtCore.QRectF(c0, r0, w * step, h * step))
 
     def _colour(self, crops: list[np.ndarray]) -> np.ndarray:
         if len(crops) == 1:

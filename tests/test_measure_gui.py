@@ -1,0 +1,166 @@
+"""Stars, regions and masks in the window (offscreen)."""
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+from PySide6 import QtCore
+
+
+def wait(qtbot, panel):
+    qtbot.waitUntil(lambda: panel.job is None, timeout=30000)
+
+
+def test_find_stars_table_overlay_and_export(qtbot, window, demo_night, tmp_path):
+    window.open_file(demo_night.lights[0])
+    window._show_dock("stars")
+    panel = window.stars_panel
+    assert panel.gain.value() == 1.5 and panel.read_noise.value() == 7.0  # from the header
+    panel.detect()
+    wait(qtbot, panel)
+    cat = panel.catalog
+    assert len(cat) > 10 and panel.table.rowCount() == len(cat)
+    assert len(window.canvas.stars_item.data) == len(cat)
+    # Sorting by a column and clicking a row goes to that star.
+    panel.table.sortItems(panel.table.columnCount() - 1)
+    panel.table.selectRow(0)
+    row_id = int(panel.table.item(0, 0).text())
+    star = cat[cat["id"] == row_id][0]
+    cx, cy = window.canvas.view_center()
+    assert (cx + 0.5, cy + 0.5) == pytest.approx((star["x"], star["y"]), abs=1e-6)
+    assert len(window.canvas.highlight_item.data) == 1
+    out = tmp_path / "stars.ecsv"
+    panel.export(str(out))
+    assert len(Table.read(out)) == len(cat)
+    panel.export(str(tmp_path / "stars.csv"))
+    assert (tmp_path / "stars.csv").read_text().startswith("id,x,y")
+    panel.measure_catalog()
+    wait(qtbot, panel)
+    assert "ap_mag" in panel.catalog.colnames and np.isfinite(panel.catalog["ap_mag"]).sum() > 5
+
+
+def test_examine_shows_the_profile(qtbot, window, demo_night):
+    truth = Table.read(demo_night.truth + "/light_V_001.ecsv")
+    truth = truth[
+        (truth["peak_adu"] > 800)
+        & (truth["peak_adu"] < 20000)
+        & (truth["x"] > 20)
+        & (truth["x"] < 236)
+        & (truth["y"] > 20)
+        & (truth["y"] < 236)
+    ]
+    star = truth[np.argmax(truth["flux_e"])]
+    window.open_file(demo_night.lights[0])
+    panel = window.stars_panel
+    panel.examine_button.setChecked(True)
+    window.canvas.clicked.emit(float(star["x"]) + 0.6, float(star["y"]) - 0.4)
+    dialog = panel.profile_dialog
+    assert dialog is not None and dialog.isVisible()
+    prof = dialog.profile
+    assert (prof.x, prof.y) == pytest.approx((star["x"], star["y"]), abs=0.15)
+    assert prof.fwhm_moffat == pytest.approx(truth.meta["fwhm"], rel=0.15)
+    assert "flux" in panel.phot_result.text() and "mag" in panel.phot_result.text()
+
+
+def test_regions_statistics_projection_and_files(qtbot, window, demo_night, tmp_path):
+    window.open_file(demo_night.lights[0])
+    panel = window.regions_panel
+    data = window.document.pixels()
+    panel.tool_buttons["circle"].setChecked(True)
+    window.canvas.clicked.emit(100.0, 120.0)
+    assert len(panel.items) == 1
+    s = panel.last_stats
+    yy, xx = np.mgrid[0 : data.shape[0], 0 : data.shape[1]]
+    inside = (xx - 99.0) ** 2 + (yy - 119.0) ** 2 < 15.0**2
+    assert s["count"] == inside.sum() and s["sum"] == pytest.approx(data[inside].sum(), rel=1e-6)
+    assert s["median"] == pytest.approx(np.median(data[inside]))
+    assert "ra" in s  # the demo light has a WCS
+    panel.tool_buttons["box"].setChecked(True)
+    window.canvas.clicked.emit(60.0, 60.0)
+    assert "projection" in panel.last_stats
+    coords, values = panel.last_stats["projection"]
+    assert len(coords) in (60, 61) and np.isfinite(values).all()  # edges on pixel centres
+    panel.tool_buttons["line"].setChecked(True)
+    window.canvas.clicked.emit(10.0, 10.0)
+    window.canvas.clicked.emit(200.0, 150.0)
+    assert panel.items[-1].kind == "line" and "profile" in panel.last_stats
+    panel.tool_buttons["polygon"].setChecked(True)
+    for x, y in ((150, 150), (200, 160), (180, 220)):
+        window.canvas.clicked.emit(float(x), float(y))
+    panel.finish_polygon()
+    panel.ask_text = lambda: ("M 67?", True)
+    panel.tool_buttons["text"].setChecked(True)
+    window.canvas.clicked.emit(30.0, 220.0)
+    panel.tool_buttons["point"].setChecked(True)
+    window.canvas.clicked.emit(40.0, 40.0)
+    assert [it.kind for it in panel.items] == ["circle", "box", "line", "polygon", "text", "point"]
+    # Moving a region with the mouse updates its statistics.
+    circle = panel.items[0].item
+    circle.setPos(circle.pos() + QtCore.QPointF(5, 0))
+    circle.sigRegionChangeFinished.emit(circle)
+    panel.list.setCurrentRow(0)
+    assert panel.regions()[0].center.x == pytest.approx(104.0)
+    reg = tmp_path / "r.reg"
+    panel.save(str(reg))
+    panel.clear_regions()
+    panel.load(str(reg))
+    assert [it.kind for it in panel.items] == ["circle", "box", "line", "polygon", "text", "point"]
+    assert panel.regions()[0].center.x == pytest.approx(104.0)
+    panel.sky.setChecked(True)
+    panel.save(str(tmp_path / "sky.reg"))
+    assert (
+        "fk5" in (tmp_path / "sky.reg").read_text() or "icrs" in (tmp_path / "sky.reg").read_text()
+    )
+    panel.list.setCurrentRow(0)
+    panel.delete_selected()
+    assert len(panel.items) == 5
+
+
+def test_mask_from_region_brush_and_fits_round_trip(qtbot, window, demo_night, tmp_path):
+    window.open_file(demo_night.lights[0])
+    panel = window.regions_panel
+    panel.tool_buttons["circle"].setChecked(True)
+    window.canvas.clicked.emit(128.0, 128.0)
+    before = panel.last_stats["count"]
+    panel.mask_inside()
+    mask = window.document.mask
+    assert mask is not None and mask.sum() == before
+    assert window.canvas._mask is not None  # shown as an overlay
+    assert panel.last_stats["count"] == 0  # masked statistics
+    panel.tool_buttons["circle"].setChecked(False)
+    panel.brush_button.setChecked(True)
+    assert window.canvas.brush is not None
+    window.canvas.brush(40.0, 40.0)
+    assert window.document.mask[39, 39] and window.document.mask.sum() > before
+    panel.erase.setChecked(True)
+    window.canvas.brush(40.0, 40.0)
+    assert not window.document.mask[39, 39]
+    panel.brush_button.setChecked(False)
+    assert window.document.dirty  # an unsaved mask counts
+    out = tmp_path / "masked.fits"
+    assert window.save_as(str(out))
+    with fits.open(out) as hdul:
+        assert "MASK" in [h.name for h in hdul]
+        saved = hdul["MASK"].data.astype(bool)
+    window.open_file(str(out))
+    np.testing.assert_array_equal(window.document.mask, saved)
+    assert not window.document.dirty
+
+
+def test_export_annotated_png(qtbot, window, demo_night, tmp_path):
+    window.open_file(demo_night.lights[0])
+    window.stars_panel.detect()
+    wait(qtbot, window.stars_panel)
+    window.regions_panel.tool_buttons["circle"].setChecked(True)
+    window.canvas.clicked.emit(100.0, 100.0)
+    native = tmp_path / "native.png"
+    assert window.export_png(str(native), as_view=False)
+    assert iio.imread(native).shape == (256 + 46, 256, 3)
+    window.canvas.zoom_to(2.0)
+    window.canvas.center_on(100, 100)
+    view = tmp_path / "view.png"
+    assert window.export_png(str(view), as_view=True)
+    shape = iio.imread(view).shape
+    r0, r1, c0, c1 = window.canvas.visible_box()
+    assert shape[1] == (c1 - c0) * 2 and shape[0] == (r1 - r0) * 2 + 46

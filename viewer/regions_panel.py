@@ -1,0 +1,555 @@
+"""Regions and masks: draw regions with the mouse (pyqtgraph ROIs, converted to and from
+astropy ``regions``), see their statistics, profiles and projections, read and write DS9
+region files, and build a mask."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from processing.errors import SkyglassError
+
+KINDS = ("circle", "ellipse", "box", "polygon", "line", "point", "text")
+PEN = pg.mkPen((0, 200, 255), width=2)
+
+
+class RegionItem:
+    """One region on the canvas: a pyqtgraph item and its kind."""
+
+    def __init__(self, kind: str, item, text: str = "") -> None:
+        self.kind, self.item, self.text = kind, item, text
+
+    # Scene coordinates put pixel centres at integer + 0.5; regions use 0-based centres.
+    def to_region(self):
+        import astropy.units as u
+        from regions import (
+            CirclePixelRegion,
+            EllipsePixelRegion,
+            LinePixelRegion,
+            PixCoord,
+            PointPixelRegion,
+            PolygonPixelRegion,
+            RectanglePixelRegion,
+            TextPixelRegion,
+        )
+
+        it = self.item
+        if self.kind == "circle":
+            pos, size = it.pos(), it.size()
+            return CirclePixelRegion(
+                PixCoord(pos.x() + size.x() / 2 - 0.5, pos.y() + size.y() / 2 - 0.5), size.x() / 2
+            )
+        if self.kind in ("ellipse", "box"):
+            size = it.size()
+            c = it.mapToParent(QtCore.QPointF(size.x() / 2, size.y() / 2))
+            cls = EllipsePixelRegion if self.kind == "ellipse" else RectanglePixelRegion
+            return cls(
+                PixCoord(c.x() - 0.5, c.y() - 0.5), size.x(), size.y(), angle=it.angle() * u.deg
+            )
+        if self.kind == "polygon":
+            pts = [it.mapToParent(h["item"].pos()) for h in it.handles]
+            return PolygonPixelRegion(
+                PixCoord([p.x() - 0.5 for p in pts], [p.y() - 0.5 for p in pts])
+            )
+        if self.kind == "line":
+            a, b = (it.mapToParent(h["item"].pos()) for h in it.handles[:2])
+            return LinePixelRegion(
+                PixCoord(a.x() - 0.5, a.y() - 0.5), PixCoord(b.x() - 0.5, b.y() - 0.5)
+            )
+        if self.kind == "point":
+            p = it.pos()
+            return PointPixelRegion(PixCoord(p.x() - 0.5, p.y() - 0.5))
+        p = it.pos()
+        return TextPixelRegion(PixCoord(p.x() - 0.5, p.y() - 0.5), text=self.text)
+
+    @property
+    def label(self) -> str:
+        r = self.to_region()
+        c = getattr(r, "center", None)
+        if c is not None:
+            where = f"({c.x + 1:.1f}, {c.y + 1:.1f})"
+        elif hasattr(r, "vertices"):
+            where = f"{len(r.vertices)} vertices"
+        else:
+            where = (
+                f"({r.start.x + 1:.1f}, {r.start.y + 1:.1f})-({r.end.x + 1:.1f}, {r.end.y + 1:.1f})"
+            )
+        return f"{self.kind} {where}" + (f" '{self.text}'" if self.text else "")
+
+
+def make_item(region) -> RegionItem:
+    """A canvas item for a (0-based) PixelRegion."""
+    from regions import (
+        CirclePixelRegion,
+        EllipsePixelRegion,
+        LinePixelRegion,
+        PointPixelRegion,
+        PolygonPixelRegion,
+        RectanglePixelRegion,
+        TextPixelRegion,
+    )
+
+    def sc(x, y):
+        return (float(x) + 0.5, float(y) + 0.5)
+
+    if isinstance(region, CirclePixelRegion):
+        cx, cy = sc(region.center.x, region.center.y)
+        r = float(region.radius)
+        return RegionItem("circle", pg.CircleROI([cx - r, cy - r], [2 * r, 2 * r], pen=PEN))
+    if isinstance(region, (EllipsePixelRegion, RectanglePixelRegion)):
+        cx, cy = sc(region.center.x, region.center.y)
+        w, h = float(region.width), float(region.height)
+        kind = "ellipse" if isinstance(region, EllipsePixelRegion) else "box"
+        item = (pg.EllipseROI if kind == "ellipse" else pg.RectROI)([0, 0], [w, h], pen=PEN)
+        if kind == "box":
+            item.addRotateHandle([1, 1], [0.5, 0.5])
+        angle = float(region.angle.to_value("deg"))
+        item.setAngle(angle, center=(0, 0))
+        t = math.radians(angle)
+        item.setPos(
+            cx - (w / 2 * math.cos(t) - h / 2 * math.sin(t)),
+            cy - (w / 2 * math.sin(t) + h / 2 * math.cos(t)),
+        )
+        return RegionItem(kind, item)
+    if isinstance(region, PolygonPixelRegion):
+        pts = [sc(x, y) for x, y in zip(region.vertices.x, region.vertices.y, strict=True)]
+        return RegionItem("polygon", pg.PolyLineROI(pts, closed=True, pen=PEN))
+    if isinstance(region, LinePixelRegion):
+        return RegionItem(
+            "line",
+            pg.LineSegmentROI(
+                [sc(region.start.x, region.start.y), sc(region.end.x, region.end.y)], pen=PEN
+            ),
+        )
+    if isinstance(region, TextPixelRegion):  # before PointPixelRegion: a subclass of it
+        item = pg.TextItem(region.text, color=(255, 255, 0), anchor=(0.5, 0.5))
+        item.setPos(*sc(region.center.x, region.center.y))
+        return RegionItem("text", item, region.text)
+    if isinstance(region, PointPixelRegion):
+        return RegionItem(
+            "point",
+            pg.TargetItem(sc(region.center.x, region.center.y), size=12, movable=True, pen=PEN),
+        )
+    raise SkyglassError(f"regions of type {type(region).__name__} are not supported.")
+
+
+class RegionsPanel(QtWidgets.QWidget):
+    """Region tools, statistics, plots, DS9 files and masks.
+
+    Given by the window: the canvas ``vb`` (a ViewBox to add items to), ``current()`` (the
+    displayed image, with ``data`` and ``header``), ``wcs()``, and mask accessors
+    ``get_mask()`` / ``set_mask(mask)``.
+    """
+
+    def __init__(
+        self,
+        vb,
+        current: Callable,
+        wcs: Callable,
+        get_mask: Callable,
+        set_mask: Callable,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self.vb, self._current, self._wcs = vb, current, wcs
+        self._get_mask, self._set_mask = get_mask, set_mask
+        self.items: list[RegionItem] = []
+        self.pending: list[tuple[float, float]] = []
+        self.last_error = ""
+        self.last_stats: dict = {}
+        lay = QtWidgets.QVBoxLayout(self)
+
+        tools = QtWidgets.QGridLayout()
+        self.tool_group = QtWidgets.QButtonGroup(self)
+        self.tool_group.setExclusive(False)
+        self.tool_buttons = {}
+        for i, kind in enumerate(KINDS):
+            b = QtWidgets.QToolButton()
+            b.setText(kind)
+            b.setCheckable(True)
+            b.setToolTip(
+                f"Click the image to add a {kind}"
+                + (" (click each vertex, then Finish)" if kind == "polygon" else "")
+                + (" (click both ends)" if kind == "line" else "")
+            )
+            b.toggled.connect(lambda on, k=kind: self._tool_toggled(k, on))
+            self.tool_buttons[kind] = b
+            tools.addWidget(b, i // 4, i % 4)
+        self.finish_button = QtWidgets.QToolButton()
+        self.finish_button.setText("Finish")
+        self.finish_button.setToolTip("Close the polygon being drawn")
+        self.finish_button.clicked.connect(self.finish_polygon)
+        tools.addWidget(self.finish_button, 1, 3)
+        lay.addLayout(tools)
+
+        self.list = QtWidgets.QListWidget()
+        self.list.setMaximumHeight(110)
+        self.list.setToolTip("Regions; select one for its statistics")
+        self.list.currentRowChanged.connect(lambda _: self.update_stats())
+        lay.addWidget(self.list)
+        row = QtWidgets.QHBoxLayout()
+        delete = QtWidgets.QPushButton("Delete")
+        delete.setToolTip("Delete the selected region (or press Delete)")
+        delete.clicked.connect(self.delete_selected)
+        load = QtWidgets.QPushButton("Open .reg...")
+        load.setToolTip("Read a DS9 region file (image or fk5/icrs coordinates)")
+        load.clicked.connect(self._open_dialog)
+        save = QtWidgets.QPushButton("Save .reg...")
+        save.setToolTip("Write the regions as a DS9 region file")
+        save.clicked.connect(self._save_dialog)
+        self.sky = QtWidgets.QCheckBox("fk5")
+        self.sky.setToolTip("Save in sky coordinates (needs a WCS)")
+        for w in (delete, load, save, self.sky):
+            row.addWidget(w)
+        lay.addLayout(row)
+        shortcut = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Delete, self.list)
+        shortcut.activated.connect(self.delete_selected)
+
+        self.stats = QtWidgets.QLabel("")
+        self.stats.setWordWrap(True)
+        self.stats.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.stats)
+        prow = QtWidgets.QHBoxLayout()
+        prow.addWidget(QtWidgets.QLabel("Projection"))
+        self.axis = QtWidgets.QComboBox()
+        self.axis.addItem("along x (sum columns)", "x")
+        self.axis.addItem("along y (sum rows)", "y")
+        self.axis.setToolTip(
+            "Box projection: collapse the box across the other axis "
+            "(a long-slit spectrum dispersed along x: along x)"
+        )
+        self.axis.currentIndexChanged.connect(lambda _: self.update_stats())
+        prow.addWidget(self.axis, 1)
+        lay.addLayout(prow)
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(140)
+        self.plot.setMaximumHeight(200)
+        lay.addWidget(self.plot)
+
+        box = QtWidgets.QGroupBox("Mask")
+        ml = QtWidgets.QGridLayout(box)
+        buttons = [
+            ("Mask inside", "Mask the pixels inside the selected region", self.mask_inside),
+            ("Keep inside", "Mask everything outside the selected region", self.mask_outside),
+            ("Mask NaN", "Mask pixels with no value", self.mask_nan),
+            (
+                "Mask saturated",
+                "Mask pixels at or above SATURATE (and their neighbours)",
+                self.mask_saturated,
+            ),
+            ("Clear", "Remove the mask", self.clear_mask),
+            ("Invert", "Swap masked and unmasked", self.invert_mask),
+        ]
+        for i, (text, tip, slot) in enumerate(buttons):
+            b = QtWidgets.QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            ml.addWidget(b, i // 3, i % 3)
+        self.low = QtWidgets.QLineEdit()
+        self.low.setPlaceholderText("below")
+        self.low.setToolTip("Mask pixels below this value (data units)")
+        self.high = QtWidgets.QLineEdit()
+        self.high.setPlaceholderText("above")
+        self.high.setToolTip("Mask pixels above this value (data units)")
+        thr = QtWidgets.QPushButton("Mask by value")
+        thr.setToolTip("Mask pixels outside [below, above]")
+        thr.clicked.connect(self.mask_threshold)
+        ml.addWidget(self.low, 2, 0)
+        ml.addWidget(self.high, 2, 1)
+        ml.addWidget(thr, 2, 2)
+        self.brush_button = QtWidgets.QPushButton("Brush")
+        self.brush_button.setCheckable(True)
+        self.brush_button.setToolTip("Paint the mask with the mouse (drag); Erase removes")
+        self.erase = QtWidgets.QCheckBox("Erase")
+        self.brush_size = QtWidgets.QSpinBox()
+        self.brush_size.setRange(1, 200)
+        self.brush_size.setValue(5)
+        self.brush_size.setToolTip("Brush radius in image pixels")
+        ml.addWidget(self.brush_button, 3, 0)
+        ml.addWidget(self.erase, 3, 1)
+        ml.addWidget(self.brush_size, 3, 2)
+        self.mask_info = QtWidgets.QLabel("no mask")
+        ml.addWidget(self.mask_info, 4, 0, 1, 3)
+        lay.addWidget(box)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+
+    # ------------------------------------------------------------------ tools
+    @property
+    def tool(self) -> str | None:
+        for kind, b in self.tool_buttons.items():
+            if b.isChecked():
+                return kind
+        return None
+
+    def _tool_toggled(self, kind: str, on: bool) -> None:
+        if on:
+            for other, b in self.tool_buttons.items():
+                if other != kind:
+                    b.setChecked(False)
+            self.brush_button.setChecked(False)
+        self.pending = []
+
+    def image_clicked(self, x: float, y: float) -> None:
+        """A click on the canvas (FITS x, y) while a tool is chosen."""
+        kind = self.tool
+        if kind is None:
+            return
+        import astropy.units as u
+        from regions import (
+            CirclePixelRegion,
+            EllipsePixelRegion,
+            LinePixelRegion,
+            PixCoord,
+            PointPixelRegion,
+            RectanglePixelRegion,
+            TextPixelRegion,
+        )
+
+        c = PixCoord(x - 1, y - 1)
+        if kind == "circle":
+            self.add_region(CirclePixelRegion(c, 15.0))
+        elif kind == "ellipse":
+            self.add_region(EllipsePixelRegion(c, 40.0, 20.0, angle=0 * u.deg))
+        elif kind == "box":
+            self.add_region(RectanglePixelRegion(c, 60.0, 30.0, angle=0 * u.deg))
+        elif kind == "point":
+            self.add_region(PointPixelRegion(c))
+        elif kind == "text":
+            text, ok = self.ask_text()
+            if ok and text:
+                self.add_region(TextPixelRegion(c, text=text))
+        elif kind == "line":
+            self.pending.append((x - 1, y - 1))
+            if len(self.pending) == 2:
+                (x0, y0), (x1, y1) = self.pending
+                self.add_region(LinePixelRegion(PixCoord(x0, y0), PixCoord(x1, y1)))
+                self.pending = []
+        elif kind == "polygon":
+            self.pending.append((x - 1, y - 1))
+            self.status.setText(f"{len(self.pending)} vertices; Finish closes the polygon.")
+
+    def ask_text(self) -> tuple[str, bool]:
+        """Ask for a text label (tests replace this)."""
+        return QtWidgets.QInputDialog.getText(self, "Text region", "Text:")
+
+    def finish_polygon(self) -> None:
+        from regions import PixCoord, PolygonPixelRegion
+
+        if len(self.pending) >= 3:
+            xs, ys = zip(*self.pending, strict=True)
+            self.add_region(PolygonPixelRegion(PixCoord(list(xs), list(ys))))
+        self.pending = []
+
+    # ---------------------------------------------------------------- regions
+    def add_region(self, region) -> RegionItem:
+        item = make_item(region)
+        self.vb.addItem(item.item)
+        item.item.setZValue(20)
+        for signal in ("sigRegionChangeFinished", "sigPositionChangeFinished"):
+            if hasattr(item.item, signal):
+                getattr(item.item, signal).connect(lambda *_: self._changed())
+        self.items.append(item)
+        self.list.addItem(item.label)
+        self.list.setCurrentRow(len(self.items) - 1)
+        return item
+
+    def regions(self) -> list:
+        return [it.to_region() for it in self.items]
+
+    def clear_regions(self) -> None:
+        for it in self.items:
+            self.vb.removeItem(it.item)
+        self.items.clear()
+        self.list.clear()
+        self.plot.clear()
+        self.stats.setText("")
+
+    def delete_selected(self) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self.items):
+            self.vb.removeItem(self.items[row].item)
+            del self.items[row]
+            self.list.takeItem(row)
+            self.update_stats()
+
+    def _changed(self) -> None:
+        for i, it in enumerate(self.items):
+            self.list.item(i).setText(it.label)
+        self.update_stats()
+
+    def selected(self):
+        row = self.list.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def update_stats(self) -> None:
+        """Statistics of the selected region; a profile (line) or projection (box)."""
+        from processing.regionstats import line_profile, projection, region_stats
+
+        it = self.selected()
+        self.plot.clear()
+        if it is None:
+            self.stats.setText("")
+            return
+        try:
+            frame = self._current()
+        except SkyglassError:
+            return
+        region = it.to_region()
+        mask = self._get_mask()
+        if it.kind == "line":
+            d, v = line_profile(
+                frame.data,
+                region.start.x + 1,
+                region.start.y + 1,
+                region.end.x + 1,
+                region.end.y + 1,
+            )
+            self.plot.plot(d, v, pen=pg.mkPen((0, 200, 255), width=2))
+            self.plot.setLabel("bottom", "distance (pixels)")
+            self.last_stats = {"profile": (d, v)}
+            self.stats.setText(
+                f"line of {d[-1]:.1f} px: min {np.nanmin(v):.6g}, max {np.nanmax(v):.6g}"
+            )
+            return
+        if it.kind in ("point", "text"):
+            self.stats.setText(it.label)
+            return
+        s = region_stats(frame.data, region, mask, self._wcs())
+        self.last_stats = s
+        if not s["count"]:
+            self.stats.setText("no unmasked pixels with a value inside")
+            return
+        sky = f"\ncentroid RA, Dec {s['ra']:.6f}, {s['dec']:+.6f}" if "ra" in s else ""
+        self.stats.setText(
+            f"{s['count']} pixels  sum {s['sum']:.6g}  mean {s['mean']:.6g}  median "
+            f"{s['median']:.6g}\nstd {s['std']:.6g}  min {s['min']:.6g}  max {s['max']:.6g}\n"
+            f"centroid x, y {s['x']:.2f}, {s['y']:.2f}{sky}"
+        )
+        if it.kind == "box":
+            xs, ys = region.bounding_box.ixmin + 1, region.bounding_box.iymin + 1
+            xe, ye = region.bounding_box.ixmax, region.bounding_box.iymax
+            coords, values = projection(frame.data, xs, ys, xe, ye, self.axis.currentData(), mask)
+            self.plot.plot(coords, values, pen=pg.mkPen((255, 200, 0), width=2))
+            self.plot.setLabel("bottom", f"{self.axis.currentData()} (pixels)")
+            self.last_stats["projection"] = (coords, values)
+
+    # -------------------------------------------------------------- DS9 files
+    def _open_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open regions", "", "DS9 regions (*.reg);;All files (*)"
+        )
+        if path:
+            self.load(path)
+
+    def load(self, path: str) -> None:
+        from processing.regionstats import read_regions
+
+        try:
+            regs = read_regions(path, self._wcs())
+            for r in regs:
+                self.add_region(r)
+            self.status.setText(f"Read {len(regs)} regions.")
+        except SkyglassError as exc:
+            self._error(str(exc))
+
+    def _save_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save regions", "regions.reg", "DS9 regions (*.reg)"
+        )
+        if path:
+            self.save(path)
+
+    def save(self, path: str) -> None:
+        from processing.regionstats import write_regions
+
+        try:
+            write_regions(self.regions(), path, self._wcs(), sky=self.sky.isChecked())
+            self.status.setText(f"Wrote {path}.")
+        except SkyglassError as exc:
+            self._error(str(exc))
+
+    # ------------------------------------------------------------------ masks
+    def _shape(self):
+        return self._current().data.shape
+
+    def _update_mask(self, mask) -> None:
+        self._set_mask(mask)
+        n = 0 if mask is None else int(mask.sum())
+        self.mask_info.setText("no mask" if mask is None else f"{n} pixels masked")
+        self.update_stats()
+
+    def _mask_or_empty(self):
+        mask = self._get_mask()
+        return np.zeros(self._shape(), bool) if mask is None else mask.copy()
+
+    def mask_inside(self) -> None:
+        from processing.masks import from_regions
+
+        it = self.selected()
+        if it is None or it.kind in ("line", "point", "text"):
+            self._error("Select an area region first.")
+            return
+        self._update_mask(
+            self._mask_or_empty() | from_regions(self._shape(), exclude=[it.to_region()])
+        )
+
+    def mask_outside(self) -> None:
+        from processing.masks import from_regions
+
+        it = self.selected()
+        if it is None or it.kind in ("line", "point", "text"):
+            self._error("Select an area region first.")
+            return
+        self._update_mask(
+            self._mask_or_empty() | from_regions(self._shape(), include=[it.to_region()])
+        )
+
+    def mask_threshold(self) -> None:
+        from processing.masks import from_threshold
+
+        try:
+            low = float(self.low.text()) if self.low.text().strip() else None
+            high = float(self.high.text()) if self.high.text().strip() else None
+        except ValueError:
+            self._error("Type numbers for the mask thresholds.")
+            return
+        self._update_mask(self._mask_or_empty() | from_threshold(self._current().data, low, high))
+
+    def mask_nan(self) -> None:
+        from processing.masks import from_nan
+
+        self._update_mask(self._mask_or_empty() | from_nan(self._current().data))
+
+    def mask_saturated(self) -> None:
+        from processing.masks import from_saturation
+
+        frame = self._current()
+        level = frame.header.get("SATURATE") if frame.header is not None else None
+        if level is None:
+            self._error("No SATURATE in the header: use Mask by value instead.")
+            return
+        self._update_mask(self._mask_or_empty() | from_saturation(frame.data, float(level)))
+
+    def clear_mask(self) -> None:
+        self._update_mask(None)
+
+    def invert_mask(self) -> None:
+        self._update_mask(~self._mask_or_empty())
+
+    def paint(self, x: float, y: float) -> None:
+        """Brush stroke at FITS (x, y)."""
+        from processing.masks import paint
+
+        mask = self._mask_or_empty()
+        paint(mask, x, y, self.brush_size.value(), not self.erase.isChecked())
+        self._update_mask(mask)
+
+    def _error(self, message: str) -> None:
+        self.last_error = message
+        self.status.setText(message)

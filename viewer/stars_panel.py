@@ -1,0 +1,415 @@
+"""The Stars panel: detection, the catalogue, photometry, and a star's radial profile."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from processing.errors import SkyglassError
+
+SHOWN = (
+    "id",
+    "x",
+    "y",
+    "ra",
+    "dec",
+    "mag",
+    "flux",
+    "snr",
+    "fwhm",
+    "roundness",
+    "peak",
+    "saturated",
+    "ap_mag",
+    "ap_mag_err",
+)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(v):
+        return ""
+    return f"{v:.6f}" if abs(v) < 1000 and v != int(v) and abs(v) > 1e-3 else f"{v:.6g}"
+
+
+class _NumericItem(QtWidgets.QTableWidgetItem):
+    """Sorts by number, not by text."""
+
+    def __lt__(self, other):  # noqa: D105
+        a = self.data(QtCore.Qt.ItemDataRole.UserRole)
+        b = other.data(QtCore.Qt.ItemDataRole.UserRole)
+        try:
+            return float(a) < float(b)
+        except (TypeError, ValueError):
+            return str(a) < str(b)
+
+
+class ProfileDialog(QtWidgets.QDialog):
+    """A star's radial profile with Gaussian and Moffat fits (DS9 examine / Ginga Pick)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Star profile")
+        self.resize(520, 420)
+        lay = QtWidgets.QVBoxLayout(self)
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("bottom", "radius (pixels)")
+        self.plot.setLabel("left", "value")
+        self.plot.addLegend()
+        lay.addWidget(self.plot)
+        self.text = QtWidgets.QLabel("")
+        self.text.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.text)
+        self.profile = None
+
+    def show_profile(self, profile, unit: str = "") -> None:
+        self.profile = profile
+        self.plot.clear()
+        self.plot.plot(
+            profile.radius,
+            profile.value,
+            pen=None,
+            symbol="o",
+            symbolSize=4,
+            symbolBrush=(150, 180, 255),
+            name="pixels",
+        )
+        r = np.linspace(0, float(profile.radius.max()), 200)
+        if np.isfinite(profile.fwhm_gauss):
+            self.plot.plot(
+                r,
+                profile.model("gaussian", r),
+                pen=pg.mkPen((255, 200, 0), width=2),
+                name="gaussian",
+            )
+        if np.isfinite(profile.fwhm_moffat):
+            self.plot.plot(
+                r, profile.model("moffat", r), pen=pg.mkPen((0, 230, 120), width=2), name="moffat"
+            )
+        u = f" {unit}" if unit else ""
+        self.text.setText(
+            f"centre ({profile.x:.2f}, {profile.y:.2f})   "
+            f"FWHM gaussian {profile.fwhm_gauss:.2f} px,"
+            f" Moffat {profile.fwhm_moffat:.2f} px (beta {profile.beta:.2f})   HFD "
+            f"{profile.hfd:.2f} px\npeak {profile.peak:.6g}{u}   background "
+            f"{profile.background:.6g}{u}   flux {profile.flux:.6g}   SNR {profile.snr:.1f}"
+        )
+
+
+class StarsPanel(QtWidgets.QWidget):
+    """Detect stars, list them, measure them.
+
+    Given ``make_job``, ``current()`` (the displayed image as a Frame-like object with
+    ``data`` and ``header``), ``mask()`` (the document's mask or None), ``show_stars(table)``
+    and ``go_to(x, y, diameter)`` by the window.
+    """
+
+    catalogChanged = QtCore.Signal()
+
+    def __init__(
+        self,
+        make_job: Callable,
+        current: Callable,
+        mask: Callable,
+        show_stars: Callable,
+        go_to: Callable,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self._make_job, self._current, self._mask = make_job, current, mask
+        self._show_stars, self._go_to = show_stars, go_to
+        self.catalog = None
+        self.job = None
+        self.last_error = ""
+        self.examine = False
+        self.profile_dialog: ProfileDialog | None = None
+        lay = QtWidgets.QVBoxLayout(self)
+        form = QtWidgets.QFormLayout()
+        self.threshold = QtWidgets.QDoubleSpinBox()
+        self.threshold.setRange(0.5, 1000)
+        self.threshold.setValue(2.5)
+        self.threshold.setToolTip("Detection threshold in sigma of the background noise")
+        self.fwhm = QtWidgets.QDoubleSpinBox()
+        self.fwhm.setRange(0.0, 50)
+        self.fwhm.setSpecialValueText("measure")
+        self.fwhm.setToolTip("Expected FWHM in pixels (0: measured from the image)")
+        self.separation = QtWidgets.QDoubleSpinBox()
+        self.separation.setRange(0, 100)
+        self.separation.setToolTip("Drop the fainter of two stars closer than this (pixels)")
+        form.addRow("Threshold (sigma)", self.threshold)
+        form.addRow("FWHM (px)", self.fwhm)
+        form.addRow("Min separation", self.separation)
+        lay.addLayout(form)
+        row = QtWidgets.QHBoxLayout()
+        self.detect_button = QtWidgets.QPushButton("Find stars")
+        self.detect_button.setToolTip("Detect and measure the stars (masked pixels left out)")
+        self.detect_button.clicked.connect(self.detect)
+        self.examine_button = QtWidgets.QPushButton("Examine")
+        self.examine_button.setCheckable(True)
+        self.examine_button.setToolTip("Click a star on the image to see its radial profile")
+        self.examine_button.toggled.connect(lambda on: setattr(self, "examine", on))
+        row.addWidget(self.detect_button)
+        row.addWidget(self.examine_button)
+        lay.addLayout(row)
+
+        phot = QtWidgets.QGroupBox("Aperture photometry")
+        pf = QtWidgets.QFormLayout(phot)
+        self.radius = _spin(5.0, 0.5, 200, "Aperture radius (pixels)")
+        self.r_in = _spin(8.0, 1, 300, "Sky annulus inner radius (pixels)")
+        self.r_out = _spin(12.0, 2, 400, "Sky annulus outer radius (pixels)")
+        self.gain = _spin(1.0, 0.001, 1e4, "Gain in e-/ADU (from GAIN when present)")
+        self.read_noise = _spin(0.0, 0.0, 1e4, "Read noise in e- (from RDNOISE when present)")
+        for label, w in (
+            ("Radius", self.radius),
+            ("Annulus in", self.r_in),
+            ("Annulus out", self.r_out),
+            ("Gain", self.gain),
+            ("Read noise", self.read_noise),
+        ):
+            pf.addRow(label, w)
+        self.phot_button = QtWidgets.QPushButton("Measure the catalogue")
+        self.phot_button.setToolTip("Aperture photometry of every star in the table")
+        self.phot_button.clicked.connect(self.measure_catalog)
+        pf.addRow(self.phot_button)
+        self.phot_result = QtWidgets.QLabel("")
+        self.phot_result.setWordWrap(True)
+        pf.addRow(self.phot_result)
+        lay.addWidget(phot)
+
+        self.table = QtWidgets.QTableWidget(0, 0)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setToolTip("Click a row to go to the star; click a header to sort")
+        self.table.itemSelectionChanged.connect(self._row_selected)
+        lay.addWidget(self.table, 1)
+        row = QtWidgets.QHBoxLayout()
+        for text, fmt in (("Export ECSV...", "ecsv"), ("Export CSV...", "csv")):
+            b = QtWidgets.QPushButton(text)
+            b.setToolTip("Write the catalogue to a file")
+            b.clicked.connect(lambda _=False, f=fmt: self.export_dialog(f))
+            row.addWidget(b)
+        lay.addLayout(row)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+
+    # ---------------------------------------------------------------- detect
+    def set_header_defaults(self, header) -> None:
+        """Gain and read noise from the header, when it has them."""
+        if header is None:
+            return
+        for key, box in (("GAIN", self.gain), ("RDNOISE", self.read_noise)):
+            try:
+                if key in header:
+                    box.setValue(float(header[key]))
+            except (TypeError, ValueError):
+                pass
+
+    def detect(self) -> None:
+        from processing.stars import StarOptions, detect_stars
+
+        if self.job is not None:
+            return
+        try:
+            frame = self._current()
+            opts = StarOptions(
+                threshold=self.threshold.value(),
+                fwhm=self.fwhm.value() or None,
+                min_separation=self.separation.value(),
+            ).validated()
+        except SkyglassError as exc:
+            self._error(str(exc))
+            return
+        mask = self._mask()
+        self.job = self._make_job(
+            lambda progress: detect_stars(frame.data, frame.header, mask, opts, progress),
+            "finding stars",
+        )
+        self.job.succeeded.connect(self.set_catalog)
+        self.job.failed.connect(self._error)
+        self.job.done.connect(lambda: setattr(self, "job", None))
+        self.status.setText("Finding stars...")
+        self.job.start()
+
+    def set_catalog(self, table) -> None:
+        """Show a catalogue (and its circles on the image)."""
+        self.catalog = table
+        self._fill_table()
+        self._show_stars(table)
+        meta = table.meta if table is not None else {}
+        if table is not None:
+            self.status.setText(
+                f"{len(table)} stars; FWHM {meta.get('fwhm', float('nan')):.2f} px, "
+                f"background {meta.get('background', float('nan')):.6g} +- "
+                f"{meta.get('noise', float('nan')):.3g}."
+            )
+        self.catalogChanged.emit()
+
+    def _fill_table(self) -> None:
+        t = self.catalog
+        self.table.setSortingEnabled(False)
+        self.table.clear()
+        if t is None:
+            self.table.setRowCount(0)
+            return
+        cols = [c for c in SHOWN if c in t.colnames]
+        self.table.setColumnCount(len(cols))
+        self.table.setHorizontalHeaderLabels(cols)
+        self.table.setRowCount(len(t))
+        for r in range(len(t)):
+            for c, name in enumerate(cols):
+                value = t[name][r]
+                item = _NumericItem(_fmt(value))
+                item.setData(
+                    QtCore.Qt.ItemDataRole.UserRole,
+                    float(value) if not isinstance(value, (bool, np.bool_)) else int(value),
+                )
+                if c == 0:
+                    item.setData(QtCore.Qt.ItemDataRole.UserRole + 1, r)
+                self.table.setItem(r, c, item)
+        self.table.setSortingEnabled(True)
+        self.table.resizeColumnsToContents()
+
+    def _row_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows or self.catalog is None:
+            return
+        item = self.table.item(rows[0].row(), 0)
+        index = item.data(QtCore.Qt.ItemDataRole.UserRole + 1)
+        star = self.catalog[int(index)]
+        fwhm = float(star["fwhm"]) if "fwhm" in self.catalog.colnames else 3.0
+        self._go_to(
+            float(star["x"]), float(star["y"]), 3.0 * (fwhm if math.isfinite(fwhm) else 3.0)
+        )
+
+    # ------------------------------------------------------------ photometry
+    def _phot_args(self) -> dict:
+        return {
+            "radius": self.radius.value(),
+            "r_in": self.r_in.value(),
+            "r_out": self.r_out.value(),
+            "gain": self.gain.value(),
+            "read_noise": self.read_noise.value(),
+        }
+
+    def measure_at(self, x: float, y: float) -> None:
+        """Photometry of one star (the clicked position, re-centred)."""
+        from processing.photometry import aperture_photometry, star_profile
+
+        try:
+            frame = self._current()
+            prof = star_profile(
+                frame.data, x, y, max(10.0, self.r_out.value()), gain=self.gain.value()
+            )
+            t = aperture_photometry(
+                frame.data, prof.x, prof.y, mask=self._mask(), **self._phot_args()
+            )
+        except (SkyglassError, ValueError) as exc:
+            self._error(str(exc))
+            return
+        row = t[0]
+        self.phot_result.setText(
+            f"({row['x']:.2f}, {row['y']:.2f}): flux {row['flux']:.6g} +- "
+            f"{row['flux_err']:.3g}, mag {row['mag']:.3f} +- "
+            f"{row['mag_err']:.3f}, sky {row['sky']:.5g}, SNR {row['snr']:.1f}"
+        )
+        self.last_photometry = t
+        if self.examine:
+            self.show_profile(prof)
+
+    def show_profile(self, prof) -> None:
+        if self.profile_dialog is None:
+            self.profile_dialog = ProfileDialog(self)
+        unit = ""
+        try:
+            unit = str(self._current().header.get("BUNIT", ""))
+        except SkyglassError:
+            pass
+        self.profile_dialog.show_profile(prof, unit)
+        self.profile_dialog.show()
+
+    def image_clicked(self, x: float, y: float) -> None:
+        if self.examine:
+            self.measure_at(x, y)
+
+    def measure_catalog(self) -> None:
+        from processing.photometry import aperture_photometry
+
+        if self.catalog is None or not len(self.catalog) or self.job is not None:
+            self._error("Find stars first.")
+            return
+        frame = self._current()
+        cat, args, mask = self.catalog, self._phot_args(), self._mask()
+
+        def work(progress):
+            return aperture_photometry(frame.data, cat["x"], cat["y"], mask=mask, **args)
+
+        def done(t):
+            self.catalog["ap_flux"] = t["flux"]
+            self.catalog["ap_flux_err"] = t["flux_err"]
+            self.catalog["ap_mag"] = t["mag"]
+            self.catalog["ap_mag_err"] = t["mag_err"]
+            self.catalog["sky"] = t["sky"]
+            self._fill_table()
+            self.phot_result.setText(
+                f"Measured {len(t)} stars in r = {args['radius']:g} px "
+                f"(sky {args['r_in']:g}-{args['r_out']:g} px)."
+            )
+            self.catalogChanged.emit()
+
+        self.job = self._make_job(work, "photometry")
+        self.job.succeeded.connect(done)
+        self.job.failed.connect(self._error)
+        self.job.done.connect(lambda: setattr(self, "job", None))
+        self.job.start()
+
+    # ---------------------------------------------------------------- export
+    def export_dialog(self, fmt: str) -> None:
+        if self.catalog is None:
+            self._error("There is no catalogue to export yet.")
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export catalogue", f"stars.{fmt}", f"{fmt.upper()} (*.{fmt})"
+        )
+        if path:
+            self.export(path)
+
+    def export(self, path: str) -> None:
+        """Write the catalogue (ECSV or CSV by the file's extension), atomically."""
+        from processing.fileio import atomic_write
+
+        fmt = "ascii.ecsv" if path.lower().endswith(".ecsv") else "ascii.csv"
+        try:
+            atomic_write(
+                path,
+                lambda tmp: self.catalog.write(tmp, format=fmt, overwrite=True),
+                overwrite=True,
+            )
+            self.status.setText(f"Wrote {path}.")
+        except SkyglassError as exc:
+            self._error(str(exc))
+
+    def _error(self, message: str) -> None:
+        self.last_error = message
+        self.status.setText(message)
+
+
+def _spin(value: float, lo: float, hi: float, tip: str) -> QtWidgets.QDoubleSpinBox:
+    box = QtWidgets.QDoubleSpinBox()
+    box.setRange(lo, hi)
+    box.setDecimals(3)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
