@@ -63,6 +63,21 @@ def test_examine_shows_the_profile(qtbot, window, demo_night):
     assert "flux" in panel.phot_result.text() and "mag" in panel.phot_result.text()
 
 
+def test_a_real_click_on_a_circled_star_examines_it(qtbot, window, demo_night):
+    """Clicks go through Qt: the star circles must not swallow them."""
+    window.open_file(demo_night.lights[0])
+    panel = window.stars_panel
+    panel.detect()
+    wait(qtbot, panel)
+    star = panel.catalog[0]
+    panel.examine_button.setChecked(True)
+    canvas = window.canvas
+    pos = canvas.mapFromScene(canvas.vb.mapViewToScene(
+        QtCore.QPointF(float(star["x"]) - 0.5, float(star["y"]) - 0.5)))
+    qtbot.mouseClick(canvas.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert panel.profile_dialog is not None and panel.profile_dialog.isVisible()
+
+
 def test_regions_statistics_projection_and_files(qtbot, window, demo_night, tmp_path):
     window.open_file(demo_night.lights[0])
     panel = window.regions_panel

@@ -47,6 +47,14 @@ class PatchedPlane:
         return out
 
 
+class PassiveScatter(pg.ScatterPlotItem):
+    """Star circles that never take a click (pyqtgraph's scene offers clicks to every item
+    near the pointer, and a scatter accepts them, swallowing Examine and region clicks)."""
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph API
+        ev.ignore()
+
+
 class CropItem(pg.GraphicsObject):
     """Paints one pre-rendered RGBA crop into its rectangle of the image."""
 
@@ -191,16 +199,17 @@ class ImageCanvas(pg.GraphicsView):
         self.mask_colour = (255, 40, 40, 110)
         #: When set, left clicks and drags call ``brush(x, y)`` (FITS) instead of panning.
         self.brush = None
-        self.stars_item = pg.ScatterPlotItem(
+        self.stars_item = PassiveScatter(
             pxMode=False, symbol="o", brush=None, pen=pg.mkPen((0, 255, 0), width=0)
         )
         self.stars_item.setZValue(10)
         self.vb.addItem(self.stars_item)
-        self.highlight_item = pg.ScatterPlotItem(
+        self.highlight_item = PassiveScatter(
             pxMode=False, symbol="o", brush=None, pen=pg.mkPen((255, 60, 60), width=0)
         )
         self.highlight_item.setZValue(11)
         self.vb.addItem(self.highlight_item)
+
         self._planes: list = []
         self._colourings: list = []
         self._shape: tuple[int, int] = (0, 0)
