@@ -508,52 +508,34 @@ class MainWindow(QtWidgets.QMainWindow):
             self._show_state(doc.history.goto(index))
 
     def export_recipe(self, path: str | None = None) -> None:
-        from processing import recipe
-
-        doc = self.document
-        if doc is None or doc.history is None or not doc.history.applied:
-            self.show_error("There are no edits to export.")
-            return
-        if path is None:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self, "Export recipe", "recipe.json", "JSON (*.json)"
-            )
-        if path:
-            try:
-                recipe.save(
-                    path,
-                    doc.history.applied,
-                    doc.path,
-                    doc.source.hdu_index,
-                    doc.source.plane_index,
-                )
-                self.statusBar().showMessage(f"Recipe written to {path}", 8000)
-            except SkyglassError as exc:
-                self.show_error(str(exc))
+        """The edit history as a JSON recipe for ``skyglass replay``."""
+        self._export_history("recipe", path)
 
     def export_script(self, path: str | None = None) -> None:
+        """The edit history as a Python script calling the processing package."""
+        self._export_history("script", path)
+
+    def _export_history(self, kind: str, path: str | None) -> None:
         from processing import recipe
 
         doc = self.document
         if doc is None or doc.history is None or not doc.history.applied:
             self.show_error("There are no edits to export.")
             return
+        name, title, pattern = {
+            "recipe": ("recipe.json", "Export recipe", "JSON (*.json)"),
+            "script": ("recipe.py", "Export script", "Python (*.py)"),
+        }[kind]
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self, "Export script", "recipe.py", "Python (*.py)"
-            )
-        if path:
-            try:
-                recipe.save_script(
-                    path,
-                    doc.history.applied,
-                    doc.path,
-                    doc.source.hdu_index,
-                    doc.source.plane_index,
-                )
-                self.statusBar().showMessage(f"Script written to {path}", 8000)
-            except SkyglassError as exc:
-                self.show_error(str(exc))
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, name, pattern)
+        if not path:
+            return
+        write = recipe.save if kind == "recipe" else recipe.save_script
+        try:
+            write(path, doc.history.applied, doc.path, doc.source.hdu_index, doc.source.plane_index)
+            self.statusBar().showMessage(f"{title[7:].capitalize()} written to {path}", 8000)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
 
     def save_as(self, path: str | None = None) -> bool:
         """Save the current image as FITS (data, header, HISTORY of every edit).

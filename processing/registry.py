@@ -588,12 +588,13 @@ def apply_operation(
         data = result
     data = np.asarray(data, dtype=np.float32)
     out = Frame(data, header, mask, frame.name, list(frame.sources))
-    out.history(describe(name, _jsonable(values)))
+    out.history(describe(name, jsonable(values)))
     report(progress, 1.0, op.label)
     return out
 
 
-def _jsonable(values: dict) -> dict:
+def jsonable(values: dict) -> dict:
+    """Parameter values as JSON keeps them (tuples as lists), for recipes and HISTORY."""
     out = {}
     for k, v in values.items():
         if isinstance(v, tuple):

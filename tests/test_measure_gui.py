@@ -72,8 +72,9 @@ def test_a_real_click_on_a_circled_star_examines_it(qtbot, window, demo_night):
     star = panel.catalog[0]
     panel.examine_button.setChecked(True)
     canvas = window.canvas
-    pos = canvas.mapFromScene(canvas.vb.mapViewToScene(
-        QtCore.QPointF(float(star["x"]) - 0.5, float(star["y"]) - 0.5)))
+    pos = canvas.mapFromScene(
+        canvas.vb.mapViewToScene(QtCore.QPointF(float(star["x"]) - 0.5, float(star["y"]) - 0.5))
+    )
     qtbot.mouseClick(canvas.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
     assert panel.profile_dialog is not None and panel.profile_dialog.isVisible()
 

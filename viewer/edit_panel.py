@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from processing.errors import SkyglassError
 from processing.frame import Frame
 from processing.history import Step
-from processing.registry import GROUPS, REGISTRY, apply_operation
+from processing.registry import GROUPS, REGISTRY, apply_operation, jsonable
 from viewer.param_form import ParamForm
 
 PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
@@ -279,7 +279,7 @@ class EditPanel(QtWidgets.QWidget):
         except SkyglassError as exc:
             self._error(str(exc))
             return
-        step = Step(op.name, _plain(values))
+        step = Step(op.name, jsonable(values))
         self.live.setChecked(False)
 
         def work(progress):
@@ -319,18 +319,6 @@ class EditPanel(QtWidgets.QWidget):
     def _error(self, message: str) -> None:
         self.last_error = message
         self.status.setText(message)
-
-
-def _plain(values: dict) -> dict:
-    """JSON-friendly parameter values (tuples as lists)."""
-    out = {}
-    for k, v in values.items():
-        if isinstance(v, tuple):
-            v = list(v)
-        if isinstance(v, list):
-            v = [list(x) if isinstance(x, tuple) else x for x in v]
-        out[k] = v
-    return out
 
 
 def _scaled_geometry(name: str, values: dict, step: int) -> dict:
