@@ -10,6 +10,7 @@ from dataclasses import replace
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.document import ImageDocument
+from app.frames import FramesMixin
 from processing.errors import SkyglassError
 from processing.render import DisplaySettings
 from viewer.canvas import ImageCanvas
@@ -37,7 +38,7 @@ def _zoom_label(z: float) -> str:
     return f"1/{round(1 / z)}" if z < 1 else f"{z:g}"
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(FramesMixin, QtWidgets.QMainWindow):
     """Skyglass's window.
 
     Parameters
@@ -53,7 +54,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("Skyglass")
         self.setAcceptDrops(True)
         self.qsettings = settings or QtCore.QSettings("Skyglass", "Skyglass")
-        self.document: ImageDocument | None = None
+        self._init_frames()
         self.display = self._restore_display_settings()
         self.last_error = ""
         self._playing = QtCore.QTimer(self)
@@ -68,7 +69,13 @@ class MainWindow(QtWidgets.QMainWindow):
         v.setSpacing(0)
         v.addWidget(self.canvas, 1)
         v.addWidget(self.colorbar)
-        self.setCentralWidget(central)
+        self.central_stack = QtWidgets.QStackedWidget()
+        self.central_stack.addWidget(central)
+        tile_page = QtWidgets.QWidget()
+        self.tile_layout = QtWidgets.QGridLayout(tile_page)
+        self.tile_layout.setContentsMargins(2, 2, 2, 2)
+        self.central_stack.addWidget(tile_page)
+        self.setCentralWidget(self.central_stack)
 
         self.scale_panel = ScalePanel()
         self.readout = ReadoutPanel()
@@ -264,6 +271,23 @@ class MainWindow(QtWidgets.QMainWindow):
             actions[value] = act
         return actions
 
+    def _radio_items_cb(self, menu, choices, callback) -> dict:
+        group = QtGui.QActionGroup(self)
+        actions = {}
+        for label, value in choices:
+            act = self._action(menu, label, lambda _=False, v=value: callback(v), checkable=True)
+            group.addAction(act)
+            actions[value] = act
+        return actions
+
+    def open_in_new_frame(self) -> None:
+        start = self.qsettings.value("files/last_dir", os.getcwd())
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open in a new frame", str(start), OPEN_FILTER
+        )
+        if path:
+            self.open_file(path, new_frame=True)
+
     def _build_menus(self) -> None:
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
@@ -375,6 +399,72 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self._update_edit_actions()
 
+        frame = mb.addMenu("F&rame")
+        self._action(
+            frame,
+            "&New frame from file...",
+            self.open_in_new_frame,
+            "Ctrl+Shift+O",
+            "Open an image in a new frame",
+        )
+        self._action(frame, "&Delete frame", self.delete_frame, None, "Close the current frame")
+        self._action(frame, "&Next frame", self.next_frame, "Tab", "Next frame (DS9: Tab)")
+        self._action(
+            frame,
+            "&Previous frame",
+            self.previous_frame,
+            "Shift+Tab",
+            "Previous frame (DS9: Shift+Tab)",
+        )
+        frame.addSeparator()
+        self.tile_action = self._action(
+            frame,
+            "&Tile frames",
+            lambda on: self.set_tile(on),
+            "Ctrl+T",
+            "Show every frame in a grid",
+            checkable=True,
+        )
+        self.blink_action = self._action(
+            frame,
+            "&Blink frames",
+            lambda on: self.set_blink(on),
+            "Ctrl+B",
+            "Cycle through the frames",
+            checkable=True,
+        )
+        blink_menu = frame.addMenu("Blink interval")
+        for ms in (125, 250, 500, 1000, 2000):
+            self._action(
+                blink_menu,
+                f"{ms / 1000:g} s",
+                lambda _=False, m=ms: self.set_blink(self.blinking, m),
+            )
+        frame.addSeparator()
+        lock = frame.addMenu("&Lock pan and zoom")
+        self.lock_actions = self._radio_items_cb(
+            lock,
+            [("None", "none"), ("By image pixels", "image"), ("By WCS (sky)", "wcs")],
+            lambda v: self.set_locks(frames=v),
+        )
+        self.lock_actions["none"].setChecked(True)
+        self._action(
+            frame,
+            "Lock &scale limits",
+            lambda on: self.set_locks(scale=bool(on)),
+            None,
+            "Every frame uses the same scale and limits",
+            checkable=True,
+        )
+        self._action(
+            frame,
+            "Lock &colormap",
+            lambda on: self.set_locks(colour=bool(on)),
+            None,
+            "Every frame uses the same colormap, contrast and bias",
+            checkable=True,
+        )
+
         analysis = mb.addMenu("&Analysis")
         self._action(
             analysis,
@@ -435,7 +525,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_file = QtWidgets.QLabel("")
         self.status_size = QtWidgets.QLabel("")
         self.status_zoom = QtWidgets.QLabel("")
-        for w in (self.status_file, self.status_size, self.status_zoom):
+        self.status_frame = QtWidgets.QLabel("")
+        for w in (self.status_frame, self.status_file, self.status_size, self.status_zoom):
             sb.addPermanentWidget(w)
 
     # ------------------------------------------------------------------- files
@@ -699,7 +790,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_calibration()
         self.calibration._choose_folder()
 
-    def open_file(self, path: str, hdu: int | str | None = None) -> bool:
+    def open_file(self, path: str, hdu: int | str | None = None, new_frame: bool = False) -> bool:
         """Open ``path`` (replacing the current image); on failure keep what was open.
 
         Returns
@@ -709,7 +800,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         from processing.reader import open_image
 
-        if not self._may_leave_document():
+        if not new_frame and not self._may_leave_document():
             return False
         try:
             image = open_image(path, hdu=hdu)
@@ -719,11 +810,18 @@ class MainWindow(QtWidgets.QMainWindow):
         except MemoryError:
             self.show_error(f"{os.path.basename(path)}: too large for the memory available.")
             return False
-        old = self.document
-        self.document = ImageDocument(image)
-        if old is not None and old.path != path:
-            old.close()
+        keep = self._view_state() if new_frame and self.lock_frames != "none" else None
+        if new_frame and self.frames:
+            self.add_frame(ImageDocument(image))
+        else:
+            old = self.document
+            self.document = ImageDocument(image)
+            if old is not None and old.path != path and old not in self.frames:
+                old.close()
         self._show_document(keep_view=False)
+        if keep is not None:
+            self._apply_view(keep, self.lock_frames, self.canvas, self.document)
+        self._update_frame_status()
         self._remember_recent(path)
         self.qsettings.setValue("files/last_dir", os.path.dirname(os.path.abspath(path)))
         self.setWindowTitle(f"{image.name} - Skyglass")

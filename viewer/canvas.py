@@ -350,9 +350,22 @@ class ImageCanvas(pg.GraphicsView):
         r = self.vb.viewRect()
         return r.left() + 0.5, r.top() + 0.5, r.right() + 0.5, r.bottom() + 0.5
 
+    def dispose(self) -> None:
+        """Stop all redraws before the canvas is deleted (a pending one would touch
+        deleted C++ objects)."""
+        self._disposed = True
+        self._pending.stop()
+        for signal in (self.vb.sigRangeChanged, self.vb.sigResized):
+            try:
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        self._planes = []
+
     # --------------------------------------------------------------- rendering
     def schedule_render(self) -> None:
-        self._pending.start()
+        if not getattr(self, "_disposed", False):
+            self._pending.start()
 
     def _on_range_changed(self, *args) -> None:
         self.schedule_render()

@@ -1,0 +1,119 @@
+"""Frames: next/previous, blink, locks by pixel and by WCS, tile (offscreen)."""
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from PySide6 import QtCore
+
+
+def _wcs_image(path, crval, crpix, scale, angle=0.0, shape=(200, 240)):
+    t = np.radians(angle)
+    h = fits.Header(
+        {
+            "CTYPE1": "RA---TAN",
+            "CTYPE2": "DEC--TAN",
+            "CRVAL1": crval[0],
+            "CRVAL2": crval[1],
+            "CRPIX1": crpix[0],
+            "CRPIX2": crpix[1],
+            "CD1_1": -scale * np.cos(t),
+            "CD1_2": scale * np.sin(t),
+            "CD2_1": scale * np.sin(t),
+            "CD2_2": scale * np.cos(t),
+        }
+    )
+    data = np.random.default_rng(int(scale * 1e6) % 1000).normal(100, 5, shape).astype(np.float32)
+    fits.PrimaryHDU(data, header=h).writeto(path)
+    return path
+
+
+def test_frames_next_previous_and_tab(qtbot, window, demo_night):
+    for i, path in enumerate(demo_night.lights[:3]):
+        assert window.open_file(path, new_frame=i > 0)
+    assert len(window.frames) == 3 and window.frame_index == 2
+    assert window.status_frame.text() == "frame 3/3"
+    window.next_frame()
+    assert window.frame_index == 0 and window.document.name == "light_V_001.fits"
+    window.previous_frame()
+    assert window.frame_index == 2
+    window.canvas.setFocus()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Tab)
+    assert window.frame_index == 0
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Backtab, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert window.frame_index == 2
+    # Each frame keeps its own view and settings when nothing is locked.
+    window.canvas.zoom_to(4.0)
+    window.canvas.center_on(50, 60)
+    window._set_field(cmap="heat")
+    window.set_frame(0)
+    assert window.display.cmap == "grey" and window.canvas.zoom() != pytest.approx(4.0)
+    window.set_frame(2)
+    assert window.display.cmap == "heat" and window.canvas.zoom() == pytest.approx(4.0)
+    cx, cy = window.canvas.view_center()
+    assert (cx + 0.5, cy + 0.5) == pytest.approx((50, 60))
+    window.delete_frame()
+    assert len(window.frames) == 2
+
+
+def test_blink_cycles_frames(qtbot, window, demo_night):
+    window.open_file(demo_night.lights[0])
+    window.open_file(demo_night.lights[1], new_frame=True)
+    window.set_blink(True, 50)
+    seen = set()
+    qtbot.waitUntil(lambda: seen.add(window.frame_index) or len(seen) == 2, timeout=3000)
+    window.set_blink(False)
+    assert not window.blinking
+
+
+def test_lock_by_image_pixels(window, demo_night):
+    window.open_file(demo_night.lights[0])
+    window.open_file(demo_night.lights[1], new_frame=True)
+    window.set_locks(frames="image", scale=True, colour=True)
+    window.canvas.zoom_to(2.0)
+    window.canvas.center_on(40, 70)
+    window._set_field(cmap="cool", limits="zscale")
+    window.set_frame(0)
+    cx, cy = window.canvas.view_center()
+    assert (cx + 0.5, cy + 0.5) == pytest.approx((40, 70))
+    assert window.canvas.zoom() == pytest.approx(2.0)
+    assert window.display.cmap == "cool" and window.display.limits == "zscale"
+
+
+def test_lock_by_wcs_keeps_the_sky_position(window, tmp_path):
+    a = _wcs_image(tmp_path / "a.fits", (150.0, 2.0), (100, 100), 2e-4)
+    # Another pointing, another pixel scale, rotated by 30 degrees.
+    b = _wcs_image(tmp_path / "b.fits", (150.005, 2.004), (80, 120), 3e-4, angle=30.0)
+    window.open_file(str(a))
+    window.open_file(str(b), new_frame=True)
+    window.set_frame(0)
+    window.set_locks(frames="wcs")
+    window.canvas.zoom_to(2.0)
+    window.canvas.center_on(120.0, 90.0)
+    from astropy.wcs import WCS
+
+    sky = WCS(fits.getheader(a)).all_pix2world([[120.0, 90.0]], 1)[0]
+    window.set_frame(1)
+    cx, cy = window.canvas.view_center()
+    sky_b = WCS(fits.getheader(b)).all_pix2world([[cx + 0.5, cy + 0.5]], 1)[0]
+    assert sky_b == pytest.approx(sky, abs=1e-7)
+    # Same angular scale on screen: zoom scaled by the pixel-scale ratio.
+    assert window.canvas.zoom() == pytest.approx(2.0 * 3e-4 / 2e-4, rel=1e-3)
+
+
+def test_tile_shows_every_frame_and_follows_locks(qtbot, window, demo_night):
+    for i, path in enumerate(demo_night.lights[:3]):
+        window.open_file(path, new_frame=i > 0)
+    window.set_locks(frames="image")
+    window.set_tile(True)
+    assert window.central_stack.currentIndex() == 1 and len(window.tiles) == 3
+    _, first, _ = window.tiles[0]
+    first.zoom_to(2.0)
+    first.center_on(30, 40)
+    for _, canvas, _ in window.tiles[1:]:
+        cx, cy = canvas.view_center()
+        assert (cx + 0.5, cy + 0.5) == pytest.approx((30, 40), abs=1e-6)
+        assert canvas.zoom() == pytest.approx(2.0)
+    first.clicked.emit(10.0, 10.0)
+    assert window.frame_index == 0
+    window.set_tile(False)
+    assert window.central_stack.currentIndex() == 0 and not window.tiles
