@@ -91,7 +91,13 @@ class FramesMixin:
         if doc is None or not self.canvas.image_shape[0]:
             return None
         cx, cy = self.canvas.view_center()
-        state = {"x": cx + 0.5, "y": cy + 0.5, "zoom": self.canvas.zoom(), "wcs": doc.image.wcs}
+        state = {
+            "x": cx + 0.5,
+            "y": cy + 0.5,
+            "zoom": self.canvas.zoom(),
+            "wcs": doc.image.wcs,
+            "shape": doc.image.shape,
+        }
         return state
 
     def _leave_frame(self) -> None:

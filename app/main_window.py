@@ -203,6 +203,19 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
             dock.hide()
             docks[key] = dock
         scale_dock.raise_()
+        from app.follow import FollowController
+        from viewer.nightlog_panel import NightLogPanel
+
+        self.nightlog = NightLogPanel()
+        self.follow = FollowController(self)
+        self.nightlog.follow_button.toggled.connect(self._follow_toggled)
+        self.nightlog.frameChosen.connect(self._show_logged_frame)
+        log_dock = QtWidgets.QDockWidget("Night log", self)
+        log_dock.setObjectName("NightLogDock")
+        log_dock.setWidget(self.nightlog)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, log_dock)
+        log_dock.hide()
+        docks["nightlog"] = log_dock
         self.docks = {
             "scale": scale_dock,
             "pixel": pixel_dock,
@@ -463,6 +476,23 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
             None,
             "Every frame uses the same colormap, contrast and bias",
             checkable=True,
+        )
+
+        frame.addSeparator()
+        self._action(
+            frame,
+            "&Follow a folder...",
+            lambda: self._follow_toggled(True),
+            "Ctrl+F",
+            "Show each new frame of a folder as soon as it is written; night log",
+        )
+        self._action(frame, "Stop f&ollowing", self.stop_following, None, "Stop following")
+        self._action(
+            frame,
+            "Night &log",
+            lambda: self._show_dock("nightlog"),
+            None,
+            "Figures of every frame of the night: sky, noise, FWHM, stars",
         )
 
         analysis = mb.addMenu("&Analysis")
@@ -780,6 +810,45 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
         self.statusBar().showMessage(f"Wrote {path}", 8000)
         return True
 
+    # ---------------------------------------------------------------- follow
+    def follow_folder(self, folder: str) -> bool:
+        """Start following ``folder`` (new frames appear as the camera writes them)."""
+        try:
+            self.follow.start(folder)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        self._show_dock("nightlog")
+        self.nightlog.folder.setText(f"following {folder}")
+        self.nightlog.follow_button.blockSignals(True)
+        self.nightlog.follow_button.setChecked(True)
+        self.nightlog.follow_button.setText("Stop following")
+        self.nightlog.follow_button.blockSignals(False)
+        return True
+
+    def stop_following(self) -> None:
+        self.follow.stop()
+        self.nightlog.folder.setText("not following a folder")
+        self.nightlog.follow_button.blockSignals(True)
+        self.nightlog.follow_button.setChecked(False)
+        self.nightlog.follow_button.setText("Follow folder...")
+        self.nightlog.follow_button.blockSignals(False)
+
+    def _follow_toggled(self, on: bool) -> None:
+        if not on:
+            self.stop_following()
+            return
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Follow a folder")
+        if not folder or not self.follow_folder(folder):
+            self.stop_following()
+
+    def _show_logged_frame(self, path: str) -> None:
+        for i, doc in enumerate(self.frames):
+            if doc.path == path:
+                self.set_frame(i)
+                return
+        self.open_file(path, new_frame=True)
+
     def show_calibration(self) -> None:
         """Show the calibration dock."""
         dock = self.docks["calibration"]
@@ -810,7 +879,7 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
         except MemoryError:
             self.show_error(f"{os.path.basename(path)}: too large for the memory available.")
             return False
-        keep = self._view_state() if new_frame and self.lock_frames != "none" else None
+        keep = self._view_state() if new_frame else None
         if new_frame and self.frames:
             self.add_frame(ImageDocument(image))
         else:
@@ -819,8 +888,10 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
             if old is not None and old.path != path and old not in self.frames:
                 old.close()
         self._show_document(keep_view=False)
-        if keep is not None:
-            self._apply_view(keep, self.lock_frames, self.canvas, self.document)
+        if keep is not None and self.document.image.shape == keep.get("shape"):
+            # A new frame from the same camera keeps the view (by WCS when locked so).
+            how = "wcs" if self.lock_frames == "wcs" else "image"
+            self._apply_view(keep, how, self.canvas, self.document)
         self._update_frame_status()
         self._remember_recent(path)
         self.qsettings.setValue("files/last_dir", os.path.dirname(os.path.abspath(path)))

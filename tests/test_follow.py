@@ -1,0 +1,79 @@
+"""Following a folder: new frames appear when complete, the view is kept, the night log
+and its plots grow (offscreen)."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from processing.nightlog import FolderFollower, frame_quality, is_complete
+
+
+def test_follower_waits_for_a_complete_file(tmp_path, demo_night):
+    follower = FolderFollower(str(tmp_path), settle=0.5)
+    assert follower.existing() == []
+    raw = open(demo_night.lights[0], "rb").read()
+    target = tmp_path / "incoming.fits"
+    target.write_bytes(raw[: len(raw) // 2])
+    assert follower.poll(0.0) == [] and follower.poll(1.0) == []  # stable but incomplete
+    assert not is_complete(str(target))
+    with open(target, "ab") as fh:
+        fh.write(raw[len(raw) // 2 :])
+    assert follower.poll(2.0) == []  # the size changed: wait for it to settle
+    assert follower.poll(2.2) == []
+    assert follower.poll(2.6) == [str(target)]
+    assert follower.poll(5.0) == []  # reported once
+
+
+def test_frame_quality_figures(demo_night):
+    q = frame_quality(demo_night.lights[0])
+    assert q.error == "" and q.filter == "V" and q.exptime == 60.0
+    assert 1100 < q.sky < 1300 and q.noise > 0
+    assert q.fwhm == pytest.approx(3.6, abs=1.0) and q.nstars > 5
+    bad = frame_quality(demo_night.folder + "/truth/night.json")
+    assert bad.error  # never raises
+
+
+def test_following_a_folder_in_the_window(qtbot, window, demo_night, tmp_path):
+    window.follow.settle = 0.0
+    assert window.follow_folder(str(tmp_path))
+    assert window.docks["nightlog"].isVisible()
+    shutil.copy(demo_night.lights[0], tmp_path / "a.fits")
+    window.follow.poll()
+    window.follow.poll()
+    assert len(window.frames) == 1 and window.document.name == "a.fits"
+    window.canvas.zoom_to(2.0)
+    window.canvas.center_on(60, 70)
+    window._set_field(cmap="heat", limits="zscale")
+    # A file written slowly, in pieces.
+    raw = open(demo_night.lights[1], "rb").read()
+    slow = tmp_path / "b.fits"
+    for k in range(1, 4):
+        slow.write_bytes(raw[: len(raw) * k // 4])
+        window.follow.poll()
+        window.follow.poll()
+        assert len(window.frames) == 1
+    slow.write_bytes(raw)
+    window.follow.poll()
+    window.follow.poll()
+    assert len(window.frames) == 2 and window.document.name == "b.fits"
+    # The view and settings were kept.
+    assert window.canvas.zoom() == pytest.approx(2.0)
+    cx, cy = window.canvas.view_center()
+    assert (cx + 0.5, cy + 0.5) == pytest.approx((60, 70))
+    assert window.display.cmap == "heat"
+    qtbot.waitUntil(lambda: window.follow.idle and len(window.nightlog.rows) == 2, timeout=30000)
+    assert window.nightlog.table.rowCount() == 2
+    fwhm = window.nightlog._fwhm_curve.getData()[1]
+    assert np.isfinite(fwhm).all() and len(fwhm) == 2
+    # Blink the last two frames.
+    window.set_blink(True, 50)
+    qtbot.waitUntil(lambda: window.frame_index == 0, timeout=3000)
+    window.set_blink(False)
+    window.stop_following()
+    assert not window.follow.active
+
+
+def test_follow_errors(window, tmp_path):
+    assert not window.follow_folder(str(tmp_path / "missing"))
+    assert "no such folder" in window.last_error

@@ -1,0 +1,101 @@
+"""The night log: one line per frame (time, exposure, filter, sky, noise, FWHM, stars,
+saturated pixels) and plots of FWHM and sky over the night."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+COLUMNS = ("file", "time", "EXPTIME", "FILTER", "sky", "noise", "FWHM", "stars", "saturated")
+
+
+class NightLogPanel(QtWidgets.QWidget):
+    """Signals: ``frameChosen(str)`` when a line is double-clicked (its path)."""
+
+    frameChosen = QtCore.Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        lay = QtWidgets.QVBoxLayout(self)
+        row = QtWidgets.QHBoxLayout()
+        self.folder = QtWidgets.QLabel("not following a folder")
+        self.folder.setWordWrap(True)
+        self.follow_button = QtWidgets.QPushButton("Follow folder...")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setToolTip(
+            "Watch a folder and show each new frame as soon as the camera has finished writing it"
+        )
+        row.addWidget(self.folder, 1)
+        row.addWidget(self.follow_button)
+        lay.addLayout(row)
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setToolTip("One line per frame; double-click to show it")
+        self.table.cellDoubleClicked.connect(
+            lambda r, c: self.frameChosen.emit(
+                self.table.item(r, 0).data(QtCore.Qt.ItemDataRole.UserRole)
+            )
+        )
+        lay.addWidget(self.table, 1)
+        self.fwhm_plot = pg.PlotWidget()
+        self.fwhm_plot.setLabel("left", "FWHM (px)")
+        self.fwhm_plot.setMaximumHeight(130)
+        self.sky_plot = pg.PlotWidget()
+        self.sky_plot.setLabel("left", "sky")
+        self.sky_plot.setLabel("bottom", "frame")
+        self.sky_plot.setMaximumHeight(130)
+        self.sky_plot.setXLink(self.fwhm_plot)
+        self._fwhm_curve = self.fwhm_plot.plot(
+            [], [], pen=pg.mkPen((0, 220, 120), width=2), symbol="o", symbolSize=5
+        )
+        self._sky_curve = self.sky_plot.plot(
+            [], [], pen=pg.mkPen((255, 180, 0), width=2), symbol="o", symbolSize=5
+        )
+        lay.addWidget(self.fwhm_plot)
+        lay.addWidget(self.sky_plot)
+        self.status = QtWidgets.QLabel("")
+        lay.addWidget(self.status)
+        self.rows: list = []
+
+    def add(self, q) -> None:
+        """Append one FrameQuality line and extend the plots."""
+        self.rows.append(q)
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        values = (
+            q.name,
+            q.date_obs[11:19] if len(q.date_obs) > 11 else q.date_obs,
+            "" if q.exptime is None else f"{q.exptime:g}",
+            q.filter,
+            _f(q.sky),
+            _f(q.noise),
+            _f(q.fwhm, 2),
+            str(q.nstars),
+            str(q.saturated),
+        )
+        for c, v in enumerate(values):
+            item = QtWidgets.QTableWidgetItem(v)
+            if c == 0:
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, q.path)
+                if q.error:
+                    item.setToolTip(q.error)
+            self.table.setItem(r, c, item)
+        self.table.scrollToBottom()
+        x = np.arange(1, len(self.rows) + 1)
+        self._fwhm_curve.setData(x, [row.fwhm for row in self.rows], connect="finite")
+        self._sky_curve.setData(x, [row.sky for row in self.rows], connect="finite")
+
+    def clear(self) -> None:
+        self.rows = []
+        self.table.setRowCount(0)
+        self._fwhm_curve.setData([], [])
+        self._sky_curve.setData([], [])
+
+
+def _f(v, digits: int = 6) -> str:
+    return "" if v is None or not math.isfinite(v) else f"{v:.{digits}g}"
