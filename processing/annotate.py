@@ -213,19 +213,14 @@ def _corners(region):
 
 def _compass(draw, w, shape, zoom, font) -> None:
     """North and east arrows at the lower left, from the WCS at the image centre."""
+    from processing.wcsgrid import north_east
+
     ny, nx = shape
-    cx, cy = (nx + 1) / 2, (ny + 1) / 2
-    ra, dec = w.all_pix2world([[cx, cy]], 1)[0]
-    d = 1.0 / 60.0  # one arcminute
-    north = w.all_world2pix([[ra, dec + d]], 1)[0] - [cx, cy]
-    east = w.all_world2pix([[ra + d / max(math.cos(math.radians(dec)), 1e-6), dec]], 1)[0] - [
-        cx,
-        cy,
-    ]
+    north, east = north_east(w, shape)
     length = 0.08 * min(nx, ny) * zoom
     ox, oy = 0.12 * nx * zoom, (ny - 0.12 * ny) * zoom
     for vec, label in ((north, "N"), (east, "E")):
-        v = np.array([vec[0], -vec[1]]) / max(np.hypot(*vec), 1e-12) * length  # PNG y is down
+        v = np.array([vec[0], -vec[1]]) * length  # PNG y is down
         draw.line([ox, oy, ox + v[0], oy + v[1]], fill=TEXT_COLOUR, width=2)
         draw.text(
             (ox + 1.2 * v[0], oy + 1.2 * v[1]), label, fill=TEXT_COLOUR, font=font, anchor="mm"

@@ -266,6 +266,21 @@ class ImageCanvas(pg.GraphicsView):
         y = np.asarray(y, float) - 0.5
         self.stars_item.setData(x=x, y=y, size=np.asarray(diameter, float))
 
+    def set_overlay(self, name: str, items: list) -> None:
+        """Replace the named overlay (contours, grid, compass...) by ``items``
+        (pyqtgraph items in scene coordinates)."""
+        if not hasattr(self, "_overlays"):
+            self._overlays = {}
+        for item in self._overlays.pop(name, []):
+            self.vb.removeItem(item)
+        for item in items:
+            item.setZValue(8)
+            self.vb.addItem(item)
+        self._overlays[name] = list(items)
+
+    def overlay(self, name: str) -> list:
+        return getattr(self, "_overlays", {}).get(name, [])
+
     def highlight_star(self, x: float | None, y: float | None, diameter: float = 10.0) -> None:
         if x is None:
             self.highlight_item.clear()

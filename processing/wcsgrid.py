@@ -1,0 +1,126 @@
+"""A coordinate grid (RA/Dec lines and labels) and north/east directions from a WCS."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_NICE_ARCSEC = [
+    1,
+    2,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    18000,
+    36000,
+    54000,
+    108000,
+    216000,
+]
+
+
+def north_east(wcs, shape) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors (in pixel x, y) pointing north and east at the image centre."""
+    ny, nx = shape
+    cx, cy = (nx + 1) / 2, (ny + 1) / 2
+    ra, dec = wcs.all_pix2world([[cx, cy]], 1)[0]
+    d = 1.0 / 60.0
+    north = wcs.all_world2pix([[ra, dec + d]], 1)[0] - [cx, cy]
+    east = wcs.all_world2pix([[ra + d / max(math.cos(math.radians(dec)), 1e-6), dec]], 1)[0] - [
+        cx,
+        cy,
+    ]
+    return north / np.hypot(*north), east / np.hypot(*east)
+
+
+def _spacing(span_deg: float, target: int = 4) -> float:
+    want = span_deg * 3600 / target
+    return min((s for s in _NICE_ARCSEC if s >= want), default=_NICE_ARCSEC[-1]) / 3600
+
+
+def grid_lines(wcs, shape, target: int = 4, samples: int = 200):
+    """RA and Dec lines across the image, and their labels.
+
+    Returns
+    -------
+    (list, list)
+        Lines as ``(kind, value, x, y)`` (FITS pixels, NaN outside the image) and labels
+        as ``(text, x, y)``.
+    """
+    from astropy.coordinates import Angle
+
+    ny, nx = shape
+    xs = np.concatenate(
+        [
+            np.linspace(0.5, nx + 0.5, 50),
+            np.full(50, nx + 0.5),
+            np.linspace(0.5, nx + 0.5, 50),
+            np.full(50, 0.5),
+            np.linspace(0.5, nx + 0.5, 20).repeat(20),
+        ]
+    )
+    ys = np.concatenate(
+        [
+            np.full(50, 0.5),
+            np.linspace(0.5, ny + 0.5, 50),
+            np.full(50, ny + 0.5),
+            np.linspace(0.5, ny + 0.5, 50),
+            np.tile(np.linspace(0.5, ny + 0.5, 20), 20),
+        ]
+    )
+    ra, dec = wcs.all_pix2world(xs, ys, 1)
+    ra0 = float(wcs.all_pix2world([[(nx + 1) / 2, (ny + 1) / 2]], 1)[0][0])
+    dra = (ra - ra0 + 180.0) % 360.0 - 180.0  # unwrapped about the centre
+    dec_lo, dec_hi = float(np.nanmin(dec)), float(np.nanmax(dec))
+    ra_lo, ra_hi = float(np.nanmin(dra)), float(np.nanmax(dra))
+    dec_step = _spacing(dec_hi - dec_lo, target)
+    # RA labels read in time units: the step is a round number of seconds of time
+    # (one degree of RA is 240 s of time).
+    want_time_s = (ra_hi - ra_lo) * 240.0 / target
+    ra_step = min((s for s in _NICE_ARCSEC if s >= want_time_s), default=_NICE_ARCSEC[-1]) / 240
+    lines, labels = [], []
+    decs = np.linspace(dec_lo, dec_hi, samples)
+    ra_first, ra_last = ra0 + ra_lo, ra0 + ra_hi
+    for k in np.arange(math.ceil(ra_first / ra_step), math.floor(ra_last / ra_step) + 1):
+        value = (k * ra_step) % 360.0
+        x, y = wcs.all_world2pix(np.full(samples, value), decs, 1)
+        x, y = _clip(x, y, nx, ny)
+        if np.isfinite(x).any():
+            lines.append(("ra", value, x, y))
+            i = int(np.nanargmin(np.where(np.isfinite(y), y, np.inf)))
+            labels.append(
+                (Angle(value, "deg").to_string(unit="hourangle", sep=":", precision=0), x[i], y[i])
+            )
+    ras = ra0 + np.linspace(ra_lo, ra_hi, samples)
+    for k in np.arange(math.ceil(dec_lo / dec_step), math.floor(dec_hi / dec_step) + 1):
+        value = k * dec_step
+        x, y = wcs.all_world2pix(ras % 360.0, np.full(samples, value), 1)
+        x, y = _clip(x, y, nx, ny)
+        if np.isfinite(x).any():
+            lines.append(("dec", value, x, y))
+            i = int(np.nanargmin(np.where(np.isfinite(x), x, np.inf)))
+            labels.append(
+                (
+                    Angle(value, "deg").to_string(
+                        unit="deg", sep=":", precision=0, alwayssign=True
+                    ),
+                    x[i],
+                    y[i],
+                )
+            )
+    return lines, labels
+
+
+def _clip(x, y, nx, ny):
+    inside = (x >= 0.5) & (x <= nx + 0.5) & (y >= 0.5) & (y <= ny + 0.5)
+    return np.where(inside, x, np.nan), np.where(inside, y, np.nan)
