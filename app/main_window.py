@@ -11,6 +11,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.document import ImageDocument
 from app.frames import FramesMixin
+from app.overlays import OverlaysMixin
+from app.samp_actions import SampMixin
 from processing.errors import SkyglassError
 from processing.render import DisplaySettings
 from viewer.canvas import ImageCanvas
@@ -38,7 +40,7 @@ def _zoom_label(z: float) -> str:
     return f"1/{round(1 / z)}" if z < 1 else f"{z:g}"
 
 
-class MainWindow(FramesMixin, QtWidgets.QMainWindow):
+class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
     """Skyglass's window.
 
     Parameters
@@ -55,6 +57,7 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.qsettings = settings or QtCore.QSettings("Skyglass", "Skyglass")
         self._init_frames()
+        self._init_samp()
         self.display = self._restore_display_settings()
         self.last_error = ""
         self._playing = QtCore.QTimer(self)
@@ -323,6 +326,7 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
         self._action(
             file_menu, "&Header...", self.show_header, "Ctrl+H", "Show the FITS header of each HDU"
         )
+        self._build_samp_menu(file_menu)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
         self._refresh_recent_menu()
@@ -842,131 +846,6 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
         self.statusBar().showMessage(f"Wrote {path}", 8000)
         return True
 
-    # ------------------------------------------------------ contours and grid
-    contour_count = 5
-    contour_smooth = 1.0
-    contour_manual: list | None = None
-
-    def set_contours(self, on: bool) -> None:
-        """Draw (or remove) contours at levels from the limits or typed in."""
-        import pyqtgraph as pg
-
-        from processing.contours import contour_levels, contours
-
-        doc = self.document
-        if not on or doc is None:
-            self.canvas.set_overlay("contours", [])
-            return
-        c = self.canvas._colourings[0] if self.canvas._colourings else None
-        try:
-            levels = self.contour_manual or contour_levels(c.low, c.high, self.contour_count)
-            lines = contours(doc.pixels(), levels, self.contour_smooth)
-        except SkyglassError as exc:
-            self.show_error(str(exc))
-            self.contour_action.setChecked(False)
-            return
-        items = []
-        colours = [pg.intColor(i, len(levels)) for i in range(len(levels))]
-        for colour, level in zip(colours, sorted(lines), strict=True):
-            xs, ys = [], []
-            for x, y in lines[level]:
-                xs += [*(x - 0.5), float("nan")]
-                ys += [*(y - 0.5), float("nan")]
-            if xs:
-                items.append(
-                    pg.PlotCurveItem(xs, ys, pen=pg.mkPen(colour, width=1.5), connect="finite")
-                )
-        self.canvas.set_overlay("contours", items)
-        self.contour_levels_drawn = levels
-
-    def contour_dialog(self) -> None:
-        text, ok = QtWidgets.QInputDialog.getText(
-            self,
-            "Contour levels",
-            "Levels (comma separated), or a number of levels "
-            "between the limits; add ';s' for smoothing of s pixels:",
-            text=f"{self.contour_count};{self.contour_smooth:g}",
-        )
-        if ok:
-            self.set_contour_options(text)
-
-    def set_contour_options(self, text: str) -> None:
-        parts = text.split(";")
-        try:
-            values = [float(v) for v in parts[0].split(",") if v.strip()]
-            if len(parts) > 1 and parts[1].strip():
-                self.contour_smooth = float(parts[1])
-        except ValueError:
-            self.show_error(f"Contour levels: cannot read {text!r}.")
-            return
-        if len(values) == 1 and float(values[0]).is_integer() and values[0] < 50:
-            self.contour_count, self.contour_manual = int(values[0]), None
-        else:
-            self.contour_manual = sorted(values)
-        self.contour_action.setChecked(True)
-        self.set_contours(True)
-
-    def set_grid(self, on: bool) -> None:
-        import pyqtgraph as pg
-
-        from processing.wcsgrid import grid_lines
-
-        doc = self.document
-        wcs = doc.image.wcs if doc is not None else None
-        if not on or wcs is None:
-            self.canvas.set_overlay("grid", [])
-            if on:
-                self.show_error("This image has no WCS: no coordinate grid.")
-                self.grid_action.setChecked(False)
-            return
-        lines, labels = grid_lines(wcs, doc.image.shape)
-        pen = pg.mkPen((120, 200, 255, 180), width=1)
-        items = [
-            pg.PlotCurveItem(x - 0.5, y - 0.5, pen=pen, connect="finite") for _, _, x, y in lines
-        ]
-        for text, x, y in labels:
-            label = pg.TextItem(text, color=(160, 220, 255), anchor=(0, 1))
-            label.setPos(x - 0.5, y - 0.5)
-            items.append(label)
-        self.canvas.set_overlay("grid", items)
-
-    def set_compass(self, on: bool) -> None:
-        import pyqtgraph as pg
-
-        from processing.wcsgrid import north_east
-
-        doc = self.document
-        wcs = doc.image.wcs if doc is not None else None
-        if not on or wcs is None:
-            self.canvas.set_overlay("compass", [])
-            if on:
-                self.show_error("This image has no WCS: no compass.")
-                self.compass_action.setChecked(False)
-            return
-        ny, nx = doc.image.shape
-        north, east = north_east(wcs, doc.image.shape)
-        length = 0.1 * min(nx, ny)
-        ox, oy = 0.12 * nx, 0.12 * ny
-        items = []
-        for vec, text in ((north, "N"), (east, "E")):
-            items.append(
-                pg.PlotCurveItem(
-                    [ox, ox + vec[0] * length],
-                    [oy, oy + vec[1] * length],
-                    pen=pg.mkPen((255, 230, 0), width=2),
-                )
-            )
-            label = pg.TextItem(text, color=(255, 230, 0), anchor=(0.5, 0.5))
-            label.setPos(ox + vec[0] * length * 1.2, oy + vec[1] * length * 1.2)
-            items.append(label)
-        self.canvas.set_overlay("compass", items)
-
-    def _refresh_overlays(self) -> None:
-        """Redraw the WCS and contour overlays for the current frame."""
-        self.set_contours(self.contour_action.isChecked())
-        self.set_grid(self.grid_action.isChecked())
-        self.set_compass(self.compass_action.isChecked())
-
     # ---------------------------------------------------------------- follow
     def follow_folder(self, folder: str) -> bool:
         """Start following ``folder`` (new frames appear as the camera writes them)."""
@@ -1368,6 +1247,7 @@ class MainWindow(FramesMixin, QtWidgets.QMainWindow):
             event.ignore()
             return
         self._playing.stop()
+        self.samp.disconnect_hub()
         self._save_settings()
         super().closeEvent(event)
 

@@ -1,0 +1,187 @@
+"""Overlays drawn from the image and its WCS: contours, the RA/Dec grid, the compass,
+and sky positions received from other tools (SAMP tables)."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from processing.errors import SkyglassError
+
+
+class OverlaysMixin:
+    """Overlay handling for the main window (expects ``canvas``, ``document``,
+    ``show_error`` and the checkable actions ``contour_action``, ``grid_action``,
+    ``compass_action``)."""
+
+    contour_count = 5
+    contour_smooth = 1.0
+    contour_manual: list | None = None
+
+    def set_contours(self, on: bool) -> None:
+        """Draw (or remove) contours at levels from the limits or typed in."""
+        import pyqtgraph as pg
+
+        from processing.contours import contour_levels, contours
+
+        doc = self.document
+        if not on or doc is None:
+            self.canvas.set_overlay("contours", [])
+            return
+        c = self.canvas._colourings[0] if self.canvas._colourings else None
+        try:
+            levels = self.contour_manual or contour_levels(c.low, c.high, self.contour_count)
+            lines = contours(doc.pixels(), levels, self.contour_smooth)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            self.contour_action.setChecked(False)
+            return
+        items = []
+        colours = [pg.intColor(i, len(levels)) for i in range(len(levels))]
+        for colour, level in zip(colours, sorted(lines), strict=True):
+            xs, ys = [], []
+            for x, y in lines[level]:
+                xs += [*(x - 0.5), float("nan")]
+                ys += [*(y - 0.5), float("nan")]
+            if xs:
+                items.append(
+                    pg.PlotCurveItem(xs, ys, pen=pg.mkPen(colour, width=1.5), connect="finite")
+                )
+        self.canvas.set_overlay("contours", items)
+        self.contour_levels_drawn = levels
+
+    def contour_dialog(self) -> None:
+        text, ok = QtWidgets.QInputDialog.getText(
+            self,
+            "Contour levels",
+            "Levels (comma separated), or a number of levels "
+            "between the limits; add ';s' for smoothing of s pixels:",
+            text=f"{self.contour_count};{self.contour_smooth:g}",
+        )
+        if ok:
+            self.set_contour_options(text)
+
+    def set_contour_options(self, text: str) -> None:
+        parts = text.split(";")
+        try:
+            values = [float(v) for v in parts[0].split(",") if v.strip()]
+            if len(parts) > 1 and parts[1].strip():
+                self.contour_smooth = float(parts[1])
+        except ValueError:
+            self.show_error(f"Contour levels: cannot read {text!r}.")
+            return
+        if len(values) == 1 and float(values[0]).is_integer() and values[0] < 50:
+            self.contour_count, self.contour_manual = int(values[0]), None
+        else:
+            self.contour_manual = sorted(values)
+        self.contour_action.setChecked(True)
+        self.set_contours(True)
+
+    def set_grid(self, on: bool) -> None:
+        import pyqtgraph as pg
+
+        from processing.wcsgrid import grid_lines
+
+        doc = self.document
+        wcs = doc.image.wcs if doc is not None else None
+        if not on or wcs is None:
+            self.canvas.set_overlay("grid", [])
+            if on:
+                self.show_error("This image has no WCS: no coordinate grid.")
+                self.grid_action.setChecked(False)
+            return
+        lines, labels = grid_lines(wcs, doc.image.shape)
+        pen = pg.mkPen((120, 200, 255, 180), width=1)
+        items = [
+            pg.PlotCurveItem(x - 0.5, y - 0.5, pen=pen, connect="finite") for _, _, x, y in lines
+        ]
+        for text, x, y in labels:
+            label = pg.TextItem(text, color=(160, 220, 255), anchor=(0, 1))
+            label.setPos(x - 0.5, y - 0.5)
+            items.append(label)
+        self.canvas.set_overlay("grid", items)
+
+    def set_compass(self, on: bool) -> None:
+        import pyqtgraph as pg
+
+        from processing.wcsgrid import north_east
+
+        doc = self.document
+        wcs = doc.image.wcs if doc is not None else None
+        if not on or wcs is None:
+            self.canvas.set_overlay("compass", [])
+            if on:
+                self.show_error("This image has no WCS: no compass.")
+                self.compass_action.setChecked(False)
+            return
+        ny, nx = doc.image.shape
+        north, east = north_east(wcs, doc.image.shape)
+        length = 0.1 * min(nx, ny)
+        ox, oy = 0.12 * nx, 0.12 * ny
+        items = []
+        for vec, text in ((north, "N"), (east, "E")):
+            items.append(
+                pg.PlotCurveItem(
+                    [ox, ox + vec[0] * length],
+                    [oy, oy + vec[1] * length],
+                    pen=pg.mkPen((255, 230, 0), width=2),
+                )
+            )
+            label = pg.TextItem(text, color=(255, 230, 0), anchor=(0.5, 0.5))
+            label.setPos(ox + vec[0] * length * 1.2, oy + vec[1] * length * 1.2)
+            items.append(label)
+        self.canvas.set_overlay("compass", items)
+
+    sky_table = None
+
+    def show_sky_table(self, table) -> int:
+        """Mark a table's sky positions (a :class:`processing.skytable.SkyTable`) on every
+        frame with a WCS; returns how many fall on the current image."""
+        self.sky_table = table
+        return self._draw_sky_table()
+
+    def clear_sky_table(self) -> None:
+        self.sky_table = None
+        self.canvas.set_overlay("table", [])
+
+    def _draw_sky_table(self) -> int:
+        import numpy as np
+
+        from viewer.canvas import PassiveScatter
+
+        table, doc = self.sky_table, self.document
+        if table is None or doc is None:
+            self.canvas.set_overlay("table", [])
+            return 0
+        wcs = doc.image.wcs
+        if wcs is None:
+            self.canvas.set_overlay("table", [])
+            self.statusBar().showMessage(
+                f"Table {table.name}: {len(table)} positions, but this image has no WCS.", 10000
+            )
+            return 0
+        x, y = wcs.all_world2pix(table.ra, table.dec, 1)
+        ny, nx = doc.image.shape
+        inside = np.isfinite(x) & (x >= 0.5) & (x <= nx + 0.5) & (y >= 0.5) & (y <= ny + 0.5)
+        item = PassiveScatter(
+            x=x[inside] - 0.5,
+            y=y[inside] - 0.5,
+            symbol="d",
+            size=14,
+            pen=(0, 255, 120),
+            brush=None,
+            pxMode=True,
+        )
+        self.canvas.set_overlay("table", [item])
+        count = int(inside.sum())
+        self.statusBar().showMessage(
+            f"Table {table.name}: {count} of {len(table)} positions on this image.", 10000
+        )
+        return count
+
+    def _refresh_overlays(self) -> None:
+        """Redraw the WCS, contour and table overlays for the current frame."""
+        self.set_contours(self.contour_action.isChecked())
+        self.set_grid(self.grid_action.isChecked())
+        self.set_compass(self.compass_action.isChecked())
+        if self.sky_table is not None:
+            self._draw_sky_table()

@@ -1,0 +1,242 @@
+"""SAMP: talk to TOPCAT, Aladin, DS9 and scripts through a hub (astropy's implementation,
+now maintained in pyvo).
+
+astropy's client answers the hub from its own server thread; ``SampLink`` turns every
+message into a Qt signal, so the window handles it on the GUI thread, and replies to
+calls once the window has done (or failed) the work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import urllib.parse
+import urllib.request
+
+from PySide6 import QtCore
+
+from processing.errors import SkyglassError
+
+#: The messages Skyglass understands.
+MTYPES = ("image.load.fits", "table.load.votable", "table.load.fits", "coord.pointAt.sky")
+
+
+class SampLink(QtCore.QObject):
+    """A registration with a SAMP hub (started here when none runs).
+
+    Signals
+    -------
+    received(str mtype, dict params, object msg_id)
+        A message to handle; ``msg_id`` is None for notifications, else pass it to
+        :meth:`reply`.
+    statusChanged(str)
+    """
+
+    received = QtCore.Signal(str, dict, object)
+    statusChanged = QtCore.Signal(str)
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.client = None
+        self.hub = None  # the hub we started, if we had to
+        self._outbox = tempfile.mkdtemp(prefix="skyglass-samp-")
+
+    # ---------------------------------------------------------------- hub
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and self.client.is_connected
+
+    def connect_hub(self, start_hub: bool = True) -> str:
+        """Register with the running hub, or start one on this machine first.
+
+        Returns
+        -------
+        str
+            A sentence for the status bar.
+
+        Raises
+        ------
+        SkyglassError
+            No hub and ``start_hub`` is False, or the hub refused.
+        """
+        samp = samp_module()
+        SAMPHubError, SAMPHubServer = samp.SAMPHubError, samp.SAMPHubServer  # noqa: N806
+
+        if self.connected:
+            return "Already connected to the SAMP hub."
+        # Everything stays on this machine: no look-up of the host's public name.
+        samp.conf.use_internet = False
+        client = samp.SAMPIntegratedClient(
+            name="Skyglass",
+            description="Skyglass FITS viewer and editor",
+            metadata={"skyglass.version": _version()},
+            addr="127.0.0.1",
+        )
+        started = ""
+        try:
+            client.connect()
+        except (SAMPHubError, OSError) as exc:
+            if not start_hub:
+                raise SkyglassError(f"no SAMP hub is running ({exc}).") from exc
+            try:
+                hub = SAMPHubServer(web_profile=False, addr="127.0.0.1", label="Skyglass")
+                hub.start(wait=False)
+                client.connect(hub=hub)
+            except Exception as exc2:  # astropy raises several kinds here
+                raise SkyglassError(f"cannot start a SAMP hub ({exc2}).") from exc2
+            self.hub = hub
+            started = " (started a hub: other tools can now connect to it)"
+        for mtype in MTYPES:
+            client.bind_receive_call(mtype, self._on_call, declare=False)
+            client.bind_receive_notification(mtype, self._on_notification, declare=False)
+        client.declare_subscriptions({m: {} for m in MTYPES})
+        self.client = client
+        message = f"Connected to the SAMP hub{started}."
+        self.statusChanged.emit(message)
+        return message
+
+    def disconnect_hub(self) -> None:
+        """Unregister (and stop the hub if Skyglass started it)."""
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.disconnect()
+            except Exception:  # a dead hub: nothing left to tell it
+                pass
+        if self.hub is not None:
+            try:
+                self.hub.stop()
+            except Exception:
+                pass
+            self.hub = None
+        shutil.rmtree(self._outbox, ignore_errors=True)
+        self._outbox = tempfile.mkdtemp(prefix="skyglass-samp-")
+        self.statusChanged.emit("Disconnected from SAMP.")
+
+    def clients(self, mtype: str | None = None) -> dict[str, str]:
+        """Registered clients (optionally those subscribed to ``mtype``): id -> name."""
+        self._require()
+        ids = (
+            list(self.client.get_subscribed_clients(mtype))
+            if mtype
+            else self.client.get_registered_clients()
+        )
+        out = {}
+        for cid in ids:
+            try:
+                out[cid] = self.client.get_metadata(cid).get("samp.name", cid)
+            except Exception:
+                out[cid] = cid
+        return out
+
+    # ---------------------------------------------------------------- receive
+    def _on_call(self, private_key, sender_id, msg_id, mtype, params, extra) -> None:
+        self.received.emit(mtype, dict(params), msg_id)
+
+    def _on_notification(self, private_key, sender_id, mtype, params, extra) -> None:
+        self.received.emit(mtype, dict(params), None)
+
+    def reply(self, msg_id, error: str | None = None) -> None:
+        """Answer a call: OK, or an error the sender can show."""
+        if msg_id is None or not self.connected:
+            return
+        if error is None:
+            response = {"samp.status": "samp.ok", "samp.result": {}}
+        else:
+            response = {"samp.status": "samp.error", "samp.error": {"samp.errortxt": error}}
+        try:
+            self.client.reply(msg_id, response)
+        except Exception:  # the sender went away
+            pass
+
+    # ---------------------------------------------------------------- send
+    def _require(self) -> None:
+        if not self.connected:
+            raise SkyglassError("not connected to a SAMP hub (File > SAMP > Connect).")
+
+    @property
+    def outbox(self) -> str:
+        """This session's folder for files sent and downloaded."""
+        return self._outbox
+
+    def outbox_path(self, name: str) -> str:
+        """A file name in this session's SAMP folder (removed at disconnect)."""
+        return os.path.join(self._outbox, os.path.basename(name))
+
+    def send(self, mtype: str, path: str, name: str, recipient: str | None = None) -> None:
+        """Send ``path`` (a file on this machine) as ``mtype`` to every subscribed
+        client, or to ``recipient``."""
+        self._require()
+        params = {"url": file_url(path), "name": name}
+        key = "image-id" if mtype.startswith("image") else "table-id"
+        params[key] = os.path.basename(path)
+        message = {"samp.mtype": mtype, "samp.params": params}
+        try:
+            if recipient:
+                self.client.notify(recipient, message)
+            else:
+                self.client.notify_all(message)
+        except Exception as exc:
+            raise SkyglassError(f"SAMP: sending failed ({exc}).") from exc
+
+    def point_at(self, ra: float, dec: float) -> None:
+        """Ask the other tools to look at this sky position."""
+        self._require()
+        self.client.notify_all(
+            {"samp.mtype": "coord.pointAt.sky", "samp.params": {"ra": str(ra), "dec": str(dec)}}
+        )
+
+
+def samp_module():
+    """astropy's SAMP implementation: ``pyvo.samp``, where astropy 8 moved it (it
+    deprecated ``astropy.samp``), else ``astropy.samp`` on older installs."""
+    try:
+        import pyvo.samp as samp
+    except ImportError:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import astropy.samp as samp
+    return samp
+
+
+def file_url(path: str) -> str:
+    """A ``file://`` URL for a local path (what SAMP messages carry)."""
+    return urllib.parse.urljoin("file:", urllib.request.pathname2url(os.path.abspath(path)))
+
+
+def fetch(url: str, folder: str, timeout: float = 60.0) -> str:
+    """A local path for ``url``: file URLs directly, http(s) downloaded into ``folder``.
+
+    Raises
+    ------
+    SkyglassError
+        An unsupported scheme or a failed download.
+    """
+    parts = urllib.parse.urlparse(url)
+    if parts.scheme in ("", "file"):
+        path = urllib.request.url2pathname(parts.path)
+        if not os.path.exists(path):
+            raise SkyglassError(f"SAMP: {path} does not exist on this machine.")
+        return path
+    if parts.scheme not in ("http", "https"):
+        raise SkyglassError(f"SAMP: cannot read {parts.scheme}: URLs.")
+    name = os.path.basename(parts.path) or "download.fits"
+    dest = os.path.join(folder, name)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
+            shutil.copyfileobj(response, out)
+    except OSError as exc:
+        raise SkyglassError(f"SAMP: cannot download {url} ({exc}).") from exc
+    return dest
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("skyglass")
+    except Exception:
+        return "dev"

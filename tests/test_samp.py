@@ -1,0 +1,202 @@
+"""SAMP round trips between the window and an astropy SAMP client, on a private hub
+bound to the loopback interface (SAMP_HUB points at a lock file in the test folder)."""
+
+import os
+import threading
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+from astropy.wcs import WCS
+
+from app.samp import fetch, file_url, samp_module
+from processing.errors import SkyglassError
+
+samp = samp_module()
+samp.conf.use_internet = False
+SAMPHubServer, SAMPIntegratedClient = samp.SAMPHubServer, samp.SAMPIntegratedClient
+
+
+@pytest.fixture
+def private_hub(tmp_path, monkeypatch):
+    """SAMP_HUB set to a lock file in tmp_path (nothing touches ~/.samp)."""
+    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:file://{tmp_path / 'samp-hub'}")
+    return tmp_path / "samp-hub"
+
+
+@pytest.fixture
+def hub(private_hub):
+    h = SAMPHubServer(web_profile=False, addr="127.0.0.1", label="test hub")
+    h.start(wait=False)
+    yield h
+    h.stop()
+
+
+class Peer:
+    """An astropy client standing in for TOPCAT/Aladin: records what it receives."""
+
+    def __init__(self, hub):
+        self.client = SAMPIntegratedClient(name="peer", addr="127.0.0.1")
+        self.client.connect(hub=hub)
+        self.got: list = []
+        self.replies: dict = {}
+        self.event = threading.Event()
+        for mtype in ("image.load.fits", "table.load.votable"):
+            self.client.bind_receive_notification(mtype, self._notified)
+
+    def _notified(self, private_key, sender_id, mtype, params, extra):
+        self.got.append((mtype, params))
+        self.event.set()
+
+    def _response(self, private_key, sender_id, msg_id, response):
+        self.replies[msg_id] = response
+
+    def call(self, recipient, mtype, tag, **params):
+        self.client.bind_receive_response(tag, self._response)
+        self.client.call(recipient, tag, {"samp.mtype": mtype, "samp.params": params})
+
+    def skyglass_id(self):
+        for cid in self.client.get_registered_clients():
+            if self.client.get_metadata(cid).get("samp.name") == "Skyglass":
+                return cid
+        raise AssertionError("Skyglass is not registered")
+
+    def close(self):
+        self.client.disconnect()
+
+
+@pytest.fixture
+def peer(hub):
+    p = Peer(hub)
+    yield p
+    p.close()
+
+
+def _wait_reply(qtbot, peer, tag):
+    qtbot.waitUntil(
+        lambda: any(tag in key for key in peer.replies) or tag in peer.replies, timeout=10000
+    )
+    return next(v for k, v in peer.replies.items() if tag in k)
+
+
+def test_round_trip_with_a_client(qtbot, window, demo_night, hub, peer):
+    assert window.samp_connect(True)
+    assert window.samp_action.isChecked()
+    assert window.samp.hub is None  # the running hub was used, not a second one
+    me = peer.skyglass_id()
+    subscribed = peer.client.get_subscriptions(me)
+    assert {"image.load.fits", "table.load.votable", "table.load.fits", "coord.pointAt.sky"} <= set(
+        subscribed
+    )
+
+    # image.load.fits: the image opens as a new frame.
+    assert window.open_file(demo_night.lights[0])
+    path = demo_night.lights[1]
+    peer.call(me, "image.load.fits", "img", url=file_url(path), name="second")
+    reply = _wait_reply(qtbot, peer, "img")
+    assert reply["samp.status"] == "samp.ok"
+    assert len(window.frames) == 2 and window.document.name == os.path.basename(path)
+
+    # table.load.votable: the table's stars are marked where the WCS puts them.
+    truth = Table.read(os.path.join(demo_night.truth, "stars.ecsv"))
+    wcs = WCS(fits.getheader(path))
+    x, y = wcs.all_world2pix(truth["ra"], truth["dec"], 1)
+    on_image = int(((x >= 0.5) & (x <= 256.5) & (y >= 0.5) & (y <= 256.5)).sum())
+    votable = os.path.join(os.path.dirname(demo_night.truth), "stars.xml")
+    truth.write(votable, format="votable", overwrite=True)
+    peer.call(me, "table.load.votable", "tab", url=file_url(votable), name="truth")
+    assert _wait_reply(qtbot, peer, "tab")["samp.status"] == "samp.ok"
+    (item,) = window.canvas.overlay("table")
+    assert len(item.data) == on_image > 5
+    xs, ys = item.getData()
+    assert np.sort(xs + 0.5) == pytest.approx(
+        np.sort(x[(x >= 0.5) & (x <= 256.5) & (y >= 0.5) & (y <= 256.5)])
+    )
+
+    # coord.pointAt.sky: the view centres on the position.
+    ra, dec = wcs.all_pix2world([[100.0, 150.0]], 1)[0]
+    window.canvas.zoom_to(4.0)
+    peer.call(me, "coord.pointAt.sky", "pt", ra=str(ra), dec=str(dec))
+    assert _wait_reply(qtbot, peer, "pt")["samp.status"] == "samp.ok"
+    cx, cy = window.canvas.view_center()
+    assert (cx + 0.5, cy + 0.5) == pytest.approx((100.0, 150.0), abs=0.01)
+
+    # A file that does not exist: an error reply, and the app keeps running.
+    peer.call(me, "image.load.fits", "bad", url=file_url("/nonexistent/x.fits"))
+    reply = _wait_reply(qtbot, peer, "bad")
+    assert reply["samp.status"] == "samp.error"
+    assert "does not exist" in reply["samp.error"]["samp.errortxt"]
+    assert len(window.frames) == 2
+
+    # Sending: the peer receives the image (the original, unchanged file) ...
+    peer.event.clear()
+    assert window.samp_send_image()
+    qtbot.waitUntil(peer.event.is_set, timeout=10000)
+    mtype, params = peer.got[-1]
+    assert mtype == "image.load.fits"
+    received = fetch(params["url"], str(demo_night.truth))
+    np.testing.assert_array_equal(fits.getdata(received), fits.getdata(path))
+
+    # ... and the star catalogue as a VOTable with RA/Dec UCDs.
+    window.stars_panel.detect()
+    qtbot.waitUntil(lambda: window.stars_panel.catalog is not None, timeout=30000)
+    peer.event.clear()
+    assert window.samp_send_catalog()
+    qtbot.waitUntil(peer.event.is_set, timeout=10000)
+    mtype, params = peer.got[-1]
+    assert mtype == "table.load.votable"
+    from astropy.io.votable import parse_single_table
+
+    sent = parse_single_table(fetch(params["url"], str(demo_night.truth)))
+    ucds = {f.name: f.ucd for f in sent.fields}
+    assert ucds["ra"] == "pos.eq.ra;meta.main" and ucds["dec"] == "pos.eq.dec;meta.main"
+    assert len(sent.array) == len(window.stars_panel.catalog)
+    np.testing.assert_allclose(sent.array["ra"], window.stars_panel.catalog["ra"])
+
+    window.samp_connect(False)
+    assert not window.samp.connected and not window.samp_action.isChecked()
+
+
+def test_edited_image_is_sent_as_it_is_now(qtbot, window, demo_night, hub, peer, tmp_path):
+    assert window.open_file(demo_night.lights[0])
+    assert window.samp_connect(True)
+    window.show_edit_panel()
+    window.edit_panel.select("flip_x")
+    window.edit_panel.apply()
+    qtbot.waitUntil(lambda: window.edit_panel.job is None, timeout=30000)
+    peer.event.clear()
+    assert window.samp_send_image()
+    qtbot.waitUntil(peer.event.is_set, timeout=10000)
+    _, params = peer.got[-1]
+    sent = fetch(params["url"], str(tmp_path))
+    assert sent != demo_night.lights[0]
+    np.testing.assert_allclose(fits.getdata(sent), fits.getdata(demo_night.lights[0])[:, ::-1])
+    window.samp_connect(False)
+
+
+def test_starts_a_hub_when_none_runs(qtbot, window, private_hub):
+    assert not private_hub.exists()
+    assert window.samp_connect(True)
+    assert window.samp.hub is not None and private_hub.exists()
+    other = SAMPIntegratedClient(name="other", addr="127.0.0.1")
+    other.connect()  # found through SAMP_HUB, as TOPCAT would
+    names = [other.get_metadata(c).get("samp.name") for c in other.get_registered_clients()]
+    assert "Skyglass" in names
+    other.disconnect()
+    window.samp_connect(False)
+    assert window.samp.hub is None and not private_hub.exists()
+
+
+def test_without_a_connection_sending_says_so(window, demo_night):
+    assert window.open_file(demo_night.lights[0])
+    assert not window.samp_send_image()
+    assert "not connected" in window.last_error
+
+
+def test_fetch_file_urls_and_refuses_others(tmp_path):
+    p = tmp_path / "a b.fits"
+    p.write_bytes(b"x")
+    assert fetch(file_url(str(p)), str(tmp_path)) == str(p)
+    with pytest.raises(SkyglassError, match="ftp"):
+        fetch("ftp://example.org/x.fits", str(tmp_path))
