@@ -328,7 +328,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         )
         self._build_samp_menu(file_menu)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self.quit_action = self._action(file_menu, "&Quit", self.close, "Ctrl+Q", "Quit Skyglass")
         self._refresh_recent_menu()
 
         view = mb.addMenu("&Zoom")
@@ -504,7 +504,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
             analysis,
             "&Stars",
             lambda: self._show_dock("stars"),
-            "Ctrl+Shift+S",
+            "Ctrl+Shift+D",
             "Find stars, their catalogue, photometry and profiles",
         )
         self._action(
@@ -584,7 +584,17 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
             window.addAction(dock.toggleViewAction())
 
         help_menu = mb.addMenu("&Help")
-        self._action(help_menu, "&Mouse and keys", self.show_shortcuts, "F1")
+        self._action(
+            help_menu,
+            "&Keyboard and mouse",
+            self.show_shortcuts,
+            "F1",
+            "Every shortcut and mouse gesture, searchable",
+        )
+        # Items added to File after Quit (Save As, Export) belong above it.
+        file_menu.removeAction(self.quit_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
 
     def _build_statusbar(self) -> None:
         sb = self.statusBar()
@@ -1170,15 +1180,11 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         self._header_dialog.show()
 
     def show_shortcuts(self) -> None:
-        text = (
-            "<h3>Mouse</h3><ul><li>Wheel: zoom about the cursor</li><li>Left-drag: pan</li>"
-            "<li>Middle-click: centre on that point</li>"
-            "<li>Right-drag: contrast (up/down) and bias (left/right)</li></ul>"
-            "<h3>Keys</h3><ul><li>Arrows: move the cursor one pixel</li>"
-            "<li>+ / -: zoom in / out</li><li>Ctrl+0: fit, Ctrl+1: 1:1</li>"
-            "<li>Ctrl+O: open, Ctrl+H: header, Ctrl+I: invert colormap</li></ul>"
-        )
-        QtWidgets.QMessageBox.information(self, "Mouse and keys", text)
+        """Help > Keyboard and mouse: the shortcut sheet."""
+        from viewer.shortcut_sheet import CANVAS_KEYS, ShortcutSheet, menu_shortcuts
+
+        self.shortcut_sheet = ShortcutSheet(menu_shortcuts(self.menuBar()) + CANVAS_KEYS, self)
+        self.shortcut_sheet.show()
 
     # ----------------------------------------------------------- persistence
     def _restore_display_settings(self) -> DisplaySettings:

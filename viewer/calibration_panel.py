@@ -247,8 +247,12 @@ class CalibrationPanel(QtWidgets.QWidget):
         lay.addLayout(form)
         row = QtWidgets.QHBoxLayout()
         self.stack_button = QtWidgets.QPushButton("Align and stack")
+        self.stack_button.setToolTip(
+            "Register every calibrated light on the first one and combine them"
+        )
         self.stack_button.clicked.connect(self.build_stack)
         self.save_button = QtWidgets.QPushButton("Save stack...")
+        self.save_button.setToolTip("Write the stack as FITS, with the recipe in its header")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self._save_stack)
         row.addWidget(self.stack_button)

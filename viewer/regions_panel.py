@@ -265,6 +265,7 @@ class RegionsPanel(QtWidgets.QWidget):
         self.brush_button.setCheckable(True)
         self.brush_button.setToolTip("Paint the mask with the mouse (drag); Erase removes")
         self.erase = QtWidgets.QCheckBox("Erase")
+        self.erase.setToolTip("The brush removes pixels from the mask instead of adding them")
         self.brush_size = QtWidgets.QSpinBox()
         self.brush_size.setRange(1, 200)
         self.brush_size.setValue(5)
