@@ -40,6 +40,23 @@ def _zoom_label(z: float) -> str:
     return f"1/{round(1 / z)}" if z < 1 else f"{z:g}"
 
 
+_GC_GUARD = None
+
+
+def _collect_garbage_in_gui_thread() -> None:
+    """Run Python's cycle collector only from the GUI thread (on a timer).
+
+    Left automatic, it runs in whichever thread allocates, so a background job could
+    destroy Qt objects of a closed window while the GUI thread deletes their parents:
+    both wait on each other (a deadlock seen in tests, with a job stuck for good).
+    """
+    global _GC_GUARD
+    if _GC_GUARD is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _GC_GUARD = GarbageCollector(interval=1.0)
+
+
 class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
     """Skyglass's window.
 
@@ -53,6 +70,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def __init__(self, settings: QtCore.QSettings | None = None) -> None:
         super().__init__()
+        _collect_garbage_in_gui_thread()
         self.setWindowTitle("Skyglass")
         self.setAcceptDrops(True)
         self.qsettings = settings or QtCore.QSettings("Skyglass", "Skyglass")
