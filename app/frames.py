@@ -26,7 +26,8 @@ class FramesMixin:
         self.max_frames = 64
         self._blink = QtCore.QTimer(self)
         self._blink.setInterval(500)
-        self._blink.timeout.connect(self.next_frame)
+        self._blink.timeout.connect(self._blink_step)
+        self.blink_last = 0  # 0: blink every frame; n: only the newest n
         self.tiles: list = []
         self._syncing = False
 
@@ -149,13 +150,28 @@ class FramesMixin:
         canvas.center_on(float(x), float(y))
 
     # ------------------------------------------------------------------ blink
-    def set_blink(self, on: bool, interval_ms: int | None = None) -> None:
+    def set_blink(self, on: bool, interval_ms: int | None = None, last: int | None = None) -> None:
+        """Blink the frames (or only the newest ``last`` ones: 2 compares each new frame
+        of a followed folder with the one before)."""
         if interval_ms:
             self._blink.setInterval(int(interval_ms))
+        if last is not None:
+            self.blink_last = max(0, int(last))
         if on and len(self.frames) > 1:
             self._blink.start()
         else:
             self._blink.stop()
+        action = getattr(self, "blink_action", None)
+        if action is not None:
+            action.setChecked(self.blinking)
+
+    def _blink_step(self) -> None:
+        n = len(self.frames)
+        first = max(0, n - self.blink_last) if self.blink_last else 0
+        if n - first < 2:
+            return
+        nxt = self.frame_index + 1
+        self.set_frame(nxt if first <= nxt < n else first)
 
     @property
     def blinking(self) -> bool:

@@ -463,10 +463,17 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         self.blink_action = self._action(
             frame,
             "&Blink frames",
-            lambda on: self.set_blink(on),
+            lambda on: self.set_blink(on, last=0),
             "Ctrl+B",
             "Cycle through the frames",
             checkable=True,
+        )
+        self._action(
+            frame,
+            "Blink the &last two",
+            lambda: self.set_blink(True, last=2),
+            "Ctrl+Shift+B",
+            "Alternate the newest frame and the one before (new frames join as they come)",
         )
         blink_menu = frame.addMenu("Blink interval")
         for ms in (125, 250, 500, 1000, 2000):

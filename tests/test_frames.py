@@ -68,6 +68,27 @@ def test_blink_cycles_frames(qtbot, window, demo_night):
     assert not window.blinking
 
 
+def test_blink_the_last_two_follows_new_frames(qtbot, window, demo_night):
+    for i, path in enumerate(demo_night.lights[:3]):
+        window.open_file(path, new_frame=i > 0)
+    window.set_blink(True, 30, last=2)
+    assert window.blink_action.isChecked()
+    seen = []
+    qtbot.waitUntil(lambda: seen.append(window.frame_index) or len(set(seen)) == 2, timeout=3000)
+    qtbot.wait(200)
+    seen.clear()
+    qtbot.waitUntil(lambda: seen.append(window.frame_index) or len(seen) > 12, timeout=3000)
+    assert set(seen) == {1, 2}  # never the first frame
+    # A frame arriving (a followed folder) joins: now the last two are 2 and 3.
+    window.open_file(demo_night.lights[3], new_frame=True)
+    qtbot.wait(100)
+    seen.clear()
+    qtbot.waitUntil(lambda: seen.append(window.frame_index) or len(seen) > 12, timeout=3000)
+    assert set(seen) == {2, 3}
+    window.blink_action.trigger()  # the menu's Blink switches it off, and back to all
+    assert not window.blinking and window.blink_last == 0
+
+
 def test_lock_by_image_pixels(window, demo_night):
     window.open_file(demo_night.lights[0])
     window.open_file(demo_night.lights[1], new_frame=True)
