@@ -2,4 +2,6 @@
 
 from app.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes (the night log's measurements) import this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -502,13 +502,30 @@ def cmd_replay(args) -> int:
     return 0
 
 
-def run_gui(files: list[str]) -> int:
+def gui_parser() -> argparse.ArgumentParser:
+    """Options of the window itself (``skyglass [FILE...] [--follow DIR] [--samp]``)."""
+    p = argparse.ArgumentParser(prog="skyglass", description="Open the Skyglass window.")
+    p.add_argument("files", nargs="*", metavar="FILE", help="images to open as frames")
+    p.add_argument(
+        "--follow", metavar="DIR", help="show each new FITS file written to DIR (night log)"
+    )
+    p.add_argument("--samp", action="store_true", help="connect to SAMP (start a hub if none)")
+    return p
+
+
+def run_gui(argv: list[str]) -> int:
     """Start the window; until it exists, render the demo night's first light to a PNG."""
+    try:
+        args = gui_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.follow and not os.path.isdir(args.follow):
+        raise SkyglassError(f"--follow {args.follow}: no such folder.")
     try:
         from app.main_window import run  # noqa: F401 - provided by the viewer issue
     except ImportError:
-        return _render_demo_instead(files)
-    code = run(files)
+        return _render_demo_instead(args.files)
+    code = run(args.files, follow=args.follow, samp=args.samp)
     # PySide6 can abort while the interpreter tears down Qt and pyqtgraph objects after
     # the window has closed; everything is saved by now, so skip that teardown.
     sys.stdout.flush()

@@ -26,17 +26,25 @@ class FollowController(QtCore.QObject):
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
         self.queue: deque[str] = deque()
-        self.job = None
+        self.job = None  # a Future (worker process) or a Job (thread)
+        self.use_process = True
+        self._pool = None
+        self._waiter = QtCore.QTimer(self)
+        self._waiter.setInterval(50)
+        self._waiter.timeout.connect(self._check_future)
 
     @property
     def active(self) -> bool:
         return self.timer.isActive()
 
     def start(self, folder: str) -> None:
-        """Follow ``folder``; files already there are listed in the log but not opened."""
+        """Follow ``folder``; files already there are listed in the log (the newest is
+        shown when the window is empty; double-click a line for the others)."""
         self.follower = FolderFollower(folder, settle=self.settle)
-        for path in self.follower.existing():
-            self.queue.append(path)
+        existing = self.follower.existing()
+        self.queue.extend(existing)
+        if existing and self.window.document is None:
+            self.window.open_file(existing[-1])
         self.timer.start()
         self._next_measure()
 
@@ -58,18 +66,59 @@ class FollowController(QtCore.QObject):
     def _next_measure(self) -> None:
         if self.job is not None or not self.queue:
             return
+        path = self.queue.popleft()
+        pool = self._process_pool()
+        if pool is not None:
+            self.job = pool.submit(frame_quality, path)
+            self._waiter.start()
+            return
         from app.jobs import Job
 
-        path = self.queue.popleft()
         self.job = Job(lambda progress: frame_quality(path), f"measuring {path}", self)
         self.job.succeeded.connect(self.window.nightlog.add)
         self.job.failed.connect(lambda msg: self.window.statusBar().showMessage(msg, 8000))
         self.job.done.connect(self._measured)
         self.job.start()
 
+    def _process_pool(self):
+        """One worker process for the measurements: star detection (sep) holds the GIL for
+        tens of milliseconds at a time, which would stutter the window from a thread."""
+        if self._pool is None and self.use_process:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
+            except (OSError, ValueError):
+                self.use_process = False  # no processes here: measure in a thread
+        return self._pool
+
+    def _check_future(self) -> None:
+        future = self.job
+        if future is None or not future.done():
+            return
+        self._waiter.stop()
+        try:
+            self.window.nightlog.add(future.result())
+        except Exception as exc:  # a broken worker: say so, keep following
+            self.window.statusBar().showMessage(f"Night log: measuring failed ({exc}).", 8000)
+        self._measured()
+
     def _measured(self) -> None:
         self.job = None
         self._next_measure()
+
+    def shutdown(self) -> None:
+        """Stop following and end the worker process."""
+        self.stop()
+        self.queue.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self.job = None
+        self._waiter.stop()
 
     @property
     def idle(self) -> bool:

@@ -1279,6 +1279,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
             return
         self._playing.stop()
         self.samp.disconnect_hub()
+        self.follow.shutdown()
         self._save_settings()
         super().closeEvent(event)
 
@@ -1347,8 +1348,9 @@ def ensure_demo_with_progress(parent: QtWidgets.QWidget | None):
     return worker.folder
 
 
-def run(files: list[str]) -> int:
-    """Start the application with ``files`` (the demo night when empty)."""
+def run(files: list[str], follow: str | None = None, samp: bool = False) -> int:
+    """Start the application with ``files`` (the demo night when empty and not following
+    a folder), optionally following ``follow`` and connected to SAMP."""
     t_start = float(os.environ.get("SKYGLASS_T0", time.time()))
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("Skyglass")
@@ -1364,11 +1366,15 @@ def run(files: list[str]) -> int:
 
         window.canvas.item.on_first_paint = first_paint
     if files:
-        opened = [f for f in files if window.open_file(f)]
+        opened = [f for i, f in enumerate(files) if window.open_file(f, new_frame=i > 0)]
         if not opened and bench:
             return 2
-    else:
+    elif not follow:
         window.open_demo()
+    if follow:
+        window.follow_folder(follow)
+    if samp:
+        window.samp_connect(True)
     code = app.exec()
     window.close()
     # Delete the widgets while Qt is alive: PySide6 can crash at interpreter exit when

@@ -76,7 +76,31 @@ class OverlaysMixin:
         self.contour_action.setChecked(True)
         self.set_contours(True)
 
+    def _view_box(self) -> tuple[float, float, float, float]:
+        """The visible part of the image in FITS pixels (x0, x1, y0, y1)."""
+        r = self.canvas.vb.viewRect()
+        return r.left() + 0.5, r.right() + 0.5, r.top() + 0.5, r.bottom() + 0.5
+
+    def _follow_view(self) -> None:
+        """Grid and compass adapt to pan and zoom (redrawn shortly after the view settles)."""
+        if getattr(self, "_view_timer", None) is not None:
+            return
+        from PySide6 import QtCore
+
+        self._view_timer = QtCore.QTimer(self)
+        self._view_timer.setSingleShot(True)
+        self._view_timer.setInterval(80)
+        self._view_timer.timeout.connect(self._redraw_view_overlays)
+        self.canvas.vb.sigRangeChanged.connect(lambda *_: self._view_timer.start())
+
+    def _redraw_view_overlays(self) -> None:
+        if self.grid_action.isChecked():
+            self.set_grid(True)
+        if self.compass_action.isChecked():
+            self.set_compass(True)
+
     def set_grid(self, on: bool) -> None:
+        """Draw (or remove) the RA/Dec grid of the visible part, labelled at its edges."""
         import pyqtgraph as pg
 
         from processing.wcsgrid import grid_lines
@@ -89,7 +113,8 @@ class OverlaysMixin:
                 self.show_error("This image has no WCS: no coordinate grid.")
                 self.grid_action.setChecked(False)
             return
-        lines, labels = grid_lines(wcs, doc.image.shape)
+        self._follow_view()
+        lines, labels = grid_lines(wcs, doc.image.shape, box=self._view_box())
         pen = pg.mkPen((120, 200, 255, 180), width=1)
         items = [
             pg.PlotCurveItem(x - 0.5, y - 0.5, pen=pen, connect="finite") for _, _, x, y in lines
@@ -101,6 +126,7 @@ class OverlaysMixin:
         self.canvas.set_overlay("grid", items)
 
     def set_compass(self, on: bool) -> None:
+        """North and east arrows at the lower left of the view."""
         import pyqtgraph as pg
 
         from processing.wcsgrid import north_east
@@ -113,21 +139,23 @@ class OverlaysMixin:
                 self.show_error("This image has no WCS: no compass.")
                 self.compass_action.setChecked(False)
             return
-        ny, nx = doc.image.shape
+        self._follow_view()
         north, east = north_east(wcs, doc.image.shape)
-        length = 0.1 * min(nx, ny)
-        ox, oy = 0.12 * nx, 0.12 * ny
+        x0, x1, y0, y1 = self._view_box()
+        length = 0.08 * min(x1 - x0, y1 - y0)
+        # Far enough from the corner that an arrow pointing left or down stays in view.
+        ox, oy = x0 + 0.15 * (x1 - x0), y0 + 0.15 * (y1 - y0)
         items = []
         for vec, text in ((north, "N"), (east, "E")):
             items.append(
                 pg.PlotCurveItem(
-                    [ox, ox + vec[0] * length],
-                    [oy, oy + vec[1] * length],
+                    [ox - 0.5, ox - 0.5 + vec[0] * length],
+                    [oy - 0.5, oy - 0.5 + vec[1] * length],
                     pen=pg.mkPen((255, 230, 0), width=2),
                 )
             )
             label = pg.TextItem(text, color=(255, 230, 0), anchor=(0.5, 0.5))
-            label.setPos(ox + vec[0] * length * 1.2, oy + vec[1] * length * 1.2)
+            label.setPos(ox - 0.5 + vec[0] * length * 1.3, oy - 0.5 + vec[1] * length * 1.3)
             items.append(label)
         self.canvas.set_overlay("compass", items)
 

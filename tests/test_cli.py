@@ -137,6 +137,7 @@ def test_render_colour_png_as_composite(capsys, tmp_path):
         (["render", "{good}", "-o", "{tmp}/x.jpg"], ".png"),
         (["info"], "required"),
         (["demo", "{tmp}/n", "--size", "10"], "between 64"),
+        (["--follow", "{tmp}/not-there"], "no such folder"),
     ],
 )
 def test_errors_exit_2_with_one_line(capsys, tmp_path, write_fits, argv, message):
@@ -171,3 +172,12 @@ def test_console_entry_points_run():
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "skyglass: error: /nope.fits: no such file."
+
+
+def test_window_options_parse():
+    from app.cli import gui_parser
+
+    args = gui_parser().parse_args(["a.fits", "b.fits", "--follow", "/data/tonight", "--samp"])
+    assert args.files == ["a.fits", "b.fits"] and args.follow == "/data/tonight" and args.samp
+    args = gui_parser().parse_args([])
+    assert args.files == [] and args.follow is None and not args.samp

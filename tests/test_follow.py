@@ -77,3 +77,12 @@ def test_following_a_folder_in_the_window(qtbot, window, demo_night, tmp_path):
 def test_follow_errors(window, tmp_path):
     assert not window.follow_folder(str(tmp_path / "missing"))
     assert "no such folder" in window.last_error
+
+
+def test_following_a_folder_with_frames_shows_the_newest(qtbot, window, demo_night, tmp_path):
+    for i, path in enumerate(demo_night.lights[:3]):
+        shutil.copy(path, tmp_path / f"f{i}.fits")
+    assert window.follow_folder(str(tmp_path))
+    assert len(window.frames) == 1 and window.document.name == "f2.fits"
+    qtbot.waitUntil(lambda: len(window.nightlog.rows) == 3, timeout=30000)
+    window.stop_following()

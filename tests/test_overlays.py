@@ -135,3 +135,34 @@ def test_window_draws_contours_grid_and_compass(window, demo_night):
     assert "no WCS" in window.last_error
     window.contour_action.trigger()
     assert window.canvas.overlay("contours") == []
+
+
+def test_grid_of_a_box_is_finer_and_labelled_inside_it():
+    h = _tan_header(scale=2.0 / 3600, shape=(400, 600))
+    w = WCS(h)
+    whole, _ = grid_lines(w, (400, 600))
+    box = (200.5, 260.5, 150.5, 190.5)  # 2' x 1.3'
+    part, labels = grid_lines(w, (400, 600), box=box)
+    step = lambda lines, kind: np.diff(sorted(v for k, v, _, _ in lines if k == kind)).min()  # noqa: E731
+    assert step(part, "dec") < step(whole, "dec")
+    for _, _, x, y in part:
+        ok = np.isfinite(x)
+        assert (x[ok] >= box[0]).all() and (x[ok] <= box[1]).all()
+        assert (y[ok] >= box[2]).all() and (y[ok] <= box[3]).all()
+    for _, x, y in labels:
+        assert box[0] <= x <= box[1] and box[2] <= y <= box[3]
+    assert grid_lines(w, (400, 600), box=(700, 800, 1, 10)) == ([], [])
+
+
+def test_window_grid_and_compass_follow_the_view(qtbot, window, demo_night):
+    assert window.open_file(demo_night.lights[0])
+    window.grid_action.trigger()
+    window.compass_action.trigger()
+    window.canvas.zoom_to(8.0)
+    window.canvas.center_on(60, 200)
+    qtbot.wait(300)  # the redraw waits for the view to settle
+    r = window.canvas.vb.viewRect()
+    labels = [i for i in window.canvas.overlay("grid") if type(i).__name__ == "TextItem"]
+    assert labels
+    for item in labels + window.canvas.overlay("compass")[1::2]:
+        assert r.contains(item.pos())

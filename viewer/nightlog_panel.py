@@ -41,14 +41,16 @@ class NightLogPanel(QtWidgets.QWidget):
                 self.table.item(r, 0).data(QtCore.Qt.ItemDataRole.UserRole)
             )
         )
-        lay.addWidget(self.table, 1)
+        rows = self.table.verticalHeader()
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.horizontalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().horizontalAdvance("0") * 9
+        )
         self.fwhm_plot = pg.PlotWidget()
         self.fwhm_plot.setLabel("left", "FWHM (px)")
-        self.fwhm_plot.setMaximumHeight(130)
         self.sky_plot = pg.PlotWidget()
         self.sky_plot.setLabel("left", "sky")
         self.sky_plot.setLabel("bottom", "frame")
-        self.sky_plot.setMaximumHeight(130)
         self.sky_plot.setXLink(self.fwhm_plot)
         self._fwhm_curve = self.fwhm_plot.plot(
             [], [], pen=pg.mkPen((0, 220, 120), width=2), symbol="o", symbolSize=5
@@ -56,8 +58,19 @@ class NightLogPanel(QtWidgets.QWidget):
         self._sky_curve = self.sky_plot.plot(
             [], [], pen=pg.mkPen((255, 180, 0), width=2), symbol="o", symbolSize=5
         )
-        lay.addWidget(self.fwhm_plot)
-        lay.addWidget(self.sky_plot)
+        # The dock is wide and short: the table on the left, the two plots on the right.
+        plots = QtWidgets.QWidget()
+        plots_lay = QtWidgets.QVBoxLayout(plots)
+        plots_lay.setContentsMargins(0, 0, 0, 0)
+        plots_lay.addWidget(self.fwhm_plot)
+        plots_lay.addWidget(self.sky_plot)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(plots)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])
+        lay.addWidget(split, 1)
         self.status = QtWidgets.QLabel("")
         lay.addWidget(self.status)
         self.rows: list = []
@@ -85,6 +98,8 @@ class NightLogPanel(QtWidgets.QWidget):
                 if q.error:
                     item.setToolTip(q.error)
             self.table.setItem(r, c, item)
+        if r == 0:
+            self.table.resizeColumnToContents(0)  # file names: sized once, not per row
         self.table.scrollToBottom()
         x = np.arange(1, len(self.rows) + 1)
         self._fwhm_curve.setData(x, [row.fwhm for row in self.rows], connect="finite")

@@ -59,6 +59,7 @@ class ShortcutSheet(QtWidgets.QDialog):
         self.table = QtWidgets.QTableWidget(len(rows), 3)
         self.table.setHorizontalHeaderLabels(["Where", "What", "Keys"])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setToolTip("Menu shortcuts and the image's keys and mouse gestures")
         for r, row in enumerate(rows):
