@@ -99,22 +99,30 @@ class OverlaysMixin:
         if self.compass_action.isChecked():
             self.set_compass(True)
 
+    def _wcs_overlay(self, name: str, on: bool, action, what: str):
+        """The WCS to draw overlay ``name`` with, or None after clearing it (and saying
+        why when it was asked for on an image without WCS)."""
+        doc = self.document
+        wcs = doc.image.wcs if doc is not None else None
+        if on and wcs is not None:
+            self._follow_view()
+            return wcs
+        self.canvas.set_overlay(name, [])
+        if on:
+            self.show_error(f"This image has no WCS: no {what}.")
+            action.setChecked(False)
+        return None
+
     def set_grid(self, on: bool) -> None:
         """Draw (or remove) the RA/Dec grid of the visible part, labelled at its edges."""
         import pyqtgraph as pg
 
         from processing.wcsgrid import grid_lines
 
-        doc = self.document
-        wcs = doc.image.wcs if doc is not None else None
-        if not on or wcs is None:
-            self.canvas.set_overlay("grid", [])
-            if on:
-                self.show_error("This image has no WCS: no coordinate grid.")
-                self.grid_action.setChecked(False)
+        wcs = self._wcs_overlay("grid", on, self.grid_action, "coordinate grid")
+        if wcs is None:
             return
-        self._follow_view()
-        lines, labels = grid_lines(wcs, doc.image.shape, box=self._view_box())
+        lines, labels = grid_lines(wcs, self.document.image.shape, box=self._view_box())
         pen = pg.mkPen((120, 200, 255, 180), width=1)
         items = [
             pg.PlotCurveItem(x - 0.5, y - 0.5, pen=pen, connect="finite") for _, _, x, y in lines
@@ -131,16 +139,10 @@ class OverlaysMixin:
 
         from processing.wcsgrid import north_east
 
-        doc = self.document
-        wcs = doc.image.wcs if doc is not None else None
-        if not on or wcs is None:
-            self.canvas.set_overlay("compass", [])
-            if on:
-                self.show_error("This image has no WCS: no compass.")
-                self.compass_action.setChecked(False)
+        wcs = self._wcs_overlay("compass", on, self.compass_action, "compass")
+        if wcs is None:
             return
-        self._follow_view()
-        north, east = north_east(wcs, doc.image.shape)
+        north, east = north_east(wcs, self.document.image.shape)
         x0, x1, y0, y1 = self._view_box()
         length = 0.08 * min(x1 - x0, y1 - y0)
         # Far enough from the corner that an arrow pointing left or down stays in view.
