@@ -21,6 +21,7 @@ from processing.calibration import CalibrationOptions, read_frame
 from processing.combine import CombineOptions
 from processing.frames import KINDS, FrameLibrary
 from processing.pipeline import Masters, calibrated_name
+from viewer.job_bar import add_job_bar
 
 COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size")
 STEP_HELP = {
@@ -93,20 +94,9 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.steps.addTab(self._stack_page(), "5 Align && stack")
         layout.addWidget(self.steps, 2)
 
-        bar = QtWidgets.QHBoxLayout()
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.setToolTip("Stop the running step; nothing is changed")
-        self.cancel_button.clicked.connect(self.cancel)
-        bar.addWidget(self.progress, 1)
-        bar.addWidget(self.cancel_button)
-        layout.addLayout(bar)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        self.progress, self.cancel_button, self.status = add_job_bar(
+            layout, self.cancel, "Stop the running step; nothing is changed"
+        )
         self._update_lists()
 
     # ------------------------------------------------------------------ pages

@@ -18,6 +18,7 @@ from processing.errors import SkyglassError
 from processing.frame import Frame
 from processing.history import Step
 from processing.registry import GROUPS, REGISTRY, apply_operation, jsonable
+from viewer.job_bar import add_job_bar
 from viewer.param_form import ParamForm
 
 PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
@@ -82,19 +83,9 @@ class EditPanel(QtWidgets.QWidget):
         self.thumbnail.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setMinimumHeight(0)
         layout.addWidget(self.thumbnail)
-        bar = QtWidgets.QHBoxLayout()
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.setToolTip("Stop; the image is left as it was")
-        self.cancel_button.clicked.connect(self.cancel)
-        bar.addWidget(self.progress, 1)
-        bar.addWidget(self.cancel_button)
-        layout.addLayout(bar)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        self.progress, self.cancel_button, self.status = add_job_bar(
+            layout, self.cancel, "Stop; the image is left as it was"
+        )
         layout.addStretch(1)
 
         self._timer = QtCore.QTimer(self)
