@@ -69,9 +69,12 @@ class FollowController(QtCore.QObject):
         path = self.queue.popleft()
         pool = self._process_pool()
         if pool is not None:
-            self.job = pool.submit(frame_quality, path)
-            self._waiter.start()
-            return
+            try:
+                self.job = pool.submit(frame_quality, path)
+                self._waiter.start()
+                return
+            except RuntimeError:  # the worker died (BrokenProcessPool): go on in a thread
+                self._pool, self.use_process = None, False
         from app.jobs import Job
 
         self.job = Job(lambda progress: frame_quality(path), f"measuring {path}", self)
@@ -102,8 +105,11 @@ class FollowController(QtCore.QObject):
         self._waiter.stop()
         try:
             self.window.nightlog.add(future.result())
-        except Exception as exc:  # a broken worker: say so, keep following
+        except Exception as exc:  # a broken worker: say so, keep following in a thread
             self.window.statusBar().showMessage(f"Night log: measuring failed ({exc}).", 8000)
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool, self.use_process = None, False
         self._measured()
 
     def _measured(self) -> None:

@@ -32,7 +32,8 @@ class OverlaysMixin:
             levels = self.contour_manual or contour_levels(c.low, c.high, self.contour_count)
             lines = contours(doc.pixels(), levels, self.contour_smooth)
         except SkyglassError as exc:
-            self.show_error(str(exc))
+            self.canvas.set_overlay("contours", [])  # never leave another image's contours
+            self.show_error(f"Contours: {exc}")
             self.contour_action.setChecked(False)
             return
         items = []
@@ -69,7 +70,9 @@ class OverlaysMixin:
         except ValueError:
             self.show_error(f"Contour levels: cannot read {text!r}.")
             return
-        if len(values) == 1 and float(values[0]).is_integer() and values[0] < 50:
+        if not values:  # nothing typed: back to levels from the scale limits
+            self.contour_manual = None
+        elif len(values) == 1 and float(values[0]).is_integer() and values[0] < 50:
             self.contour_count, self.contour_manual = int(values[0]), None
         else:
             self.contour_manual = sorted(values)

@@ -34,8 +34,10 @@ def north_east(wcs, shape) -> tuple[np.ndarray, np.ndarray]:
     ny, nx = shape
     cx, cy = (nx + 1) / 2, (ny + 1) / 2
     ra, dec = wcs.all_pix2world([[cx, cy]], 1)[0]
-    d = 1.0 / 60.0
-    north = wcs.all_world2pix([[ra, dec + d]], 1)[0] - [cx, cy]
+    # One arcminute north (south and reversed within an arcminute of the north pole).
+    d = 1.0 / 60.0 if dec + 1.0 / 60.0 <= 90.0 else -1.0 / 60.0
+    north = np.sign(d) * (wcs.all_world2pix([[ra, dec + d]], 1)[0] - [cx, cy])
+    d = abs(d)
     east = wcs.all_world2pix([[ra + d / max(math.cos(math.radians(dec)), 1e-6), dec]], 1)[0] - [
         cx,
         cy,
@@ -49,7 +51,8 @@ def _spacing(span_deg: float, target: int = 4) -> float:
 
 
 def grid_lines(wcs, shape, target: int = 4, samples: int = 200, box=None):
-    """RA and Dec lines across the image (or the part of it in ``box``), and their labels.
+    """RA and Dec lines (or galactic/ecliptic longitude and latitude) across the image
+    (or the part of it in ``box``), and their labels.
 
     Parameters
     ----------
@@ -83,15 +86,24 @@ def grid_lines(wcs, shape, target: int = 4, samples: int = 200, box=None):
     xs = np.concatenate([gx, np.full(50, x1), gx, np.full(50, x0), np.repeat(gx[::3], 17)])
     ys = np.concatenate([np.full(50, y0), gy, np.full(50, y1), gy, np.tile(gy[::3], 17)])
     ra, dec = wcs.all_pix2world(xs, ys, 1)
+    if not np.isfinite(dec).any():
+        return [], []  # the box is off the sky (the corner of an all-sky projection)
     ra0 = float(wcs.all_pix2world([[(x0 + x1) / 2, (y0 + y1) / 2]], 1)[0][0])
+    if not math.isfinite(ra0):
+        ra0 = float(np.nanmedian(ra))
     dra = (ra - ra0 + 180.0) % 360.0 - 180.0  # unwrapped about the centre
     dec_lo, dec_hi = float(np.nanmin(dec)), float(np.nanmax(dec))
     ra_lo, ra_hi = float(np.nanmin(dra)), float(np.nanmax(dra))
     dec_step = _spacing(dec_hi - dec_lo, target)
     # RA labels read in time units: the step is a round number of seconds of time
-    # (one degree of RA is 240 s of time).
-    want_time_s = (ra_hi - ra_lo) * 240.0 / target
-    ra_step = min((s for s in _NICE_ARCSEC if s >= want_time_s), default=_NICE_ARCSEC[-1]) / 240
+    # (one degree of RA is 240 s of time). Other longitudes (galactic, ecliptic) in degrees.
+    equatorial = str(wcs.wcs.ctype[0]).upper().startswith("RA")
+    if equatorial:
+        want_time_s = (ra_hi - ra_lo) * 240.0 / target
+        ra_step = min((s for s in _NICE_ARCSEC if s >= want_time_s), default=_NICE_ARCSEC[-1])
+        ra_step /= 240
+    else:
+        ra_step = _spacing(ra_hi - ra_lo, target)
     lines, labels = [], []
     decs = np.linspace(dec_lo, dec_hi, samples)
     ra_first, ra_last = ra0 + ra_lo, ra0 + ra_hi
@@ -102,7 +114,9 @@ def grid_lines(wcs, shape, target: int = 4, samples: int = 200, box=None):
         if np.isfinite(x).any():
             lines.append(("ra", value, x, y))
             i = int(np.nanargmin(np.where(np.isfinite(y), y, np.inf)))
-            text = Angle(value, "deg").to_string(unit="hourangle", sep=":", precision=0)
+            text = Angle(value, "deg").to_string(
+                unit="hourangle" if equatorial else "deg", sep=":", precision=0
+            )
             labels.append((text, x[i], y[i]))
     ras = ra0 + np.linspace(ra_lo, ra_hi, samples)
     for k in np.arange(math.ceil(dec_lo / dec_step), math.floor(dec_hi / dec_step) + 1):

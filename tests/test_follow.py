@@ -86,3 +86,27 @@ def test_following_a_folder_with_frames_shows_the_newest(qtbot, window, demo_nig
     assert len(window.frames) == 1 and window.document.name == "f2.fits"
     qtbot.waitUntil(lambda: len(window.nightlog.rows) == 3, timeout=30000)
     window.stop_following()
+
+
+def test_night_log_survives_its_worker_dying(qtbot, window, demo_night, tmp_path):
+    """A killed measuring process: a message, and the log goes on in a thread."""
+    window.follow.settle = 0.0
+    assert window.follow_folder(str(tmp_path))
+    shutil.copy(demo_night.lights[0], tmp_path / "a.fits")
+    window.follow.poll()
+    window.follow.poll()
+    qtbot.waitUntil(lambda: len(window.nightlog.rows) == 1, timeout=30000)
+    for process in window.follow._pool._processes.values():
+        process.kill()
+        process.join()
+    shutil.copy(demo_night.lights[1], tmp_path / "b.fits")
+    window.follow.poll()
+    window.follow.poll()
+    qtbot.waitUntil(lambda: window.follow.idle, timeout=30000)
+    shutil.copy(demo_night.lights[2], tmp_path / "c.fits")
+    window.follow.poll()
+    window.follow.poll()
+    qtbot.waitUntil(lambda: len(window.nightlog.rows) >= 2 and window.follow.idle, timeout=30000)
+    assert not window.follow.use_process
+    assert window.nightlog.rows[-1].name == "c.fits"
+    window.stop_following()

@@ -123,6 +123,15 @@ def test_window_draws_contours_grid_and_compass(window, demo_night):
     assert window.contour_smooth == 2.0
     window.set_contour_options("nonsense")
     assert "cannot read" in window.last_error
+    window.set_contour_options(";1")  # no levels typed: back to the scale limits
+    c = window.canvas._colourings[0]
+    assert window.contour_manual is None
+    assert window.contour_levels_drawn == pytest.approx(
+        contour_levels(c.low, c.high, window.contour_count)
+    )
+    window.set_contour_options("0")
+    assert "at least one" in window.last_error
+    window.set_contour_options("5")
     window.grid_action.trigger()
     items = window.canvas.overlay("grid")
     assert any(type(i).__name__ == "TextItem" for i in items)
@@ -133,8 +142,9 @@ def test_window_draws_contours_grid_and_compass(window, demo_night):
     assert window.canvas.overlay("grid") == []
     assert not window.grid_action.isChecked()
     assert "no WCS" in window.last_error
-    window.contour_action.trigger()
+    # A constant image has no contours: said, and the last image's are gone.
     assert window.canvas.overlay("contours") == []
+    assert not window.contour_action.isChecked()
 
 
 def test_grid_of_a_box_is_finer_and_labelled_inside_it():
@@ -166,3 +176,25 @@ def test_window_grid_and_compass_follow_the_view(qtbot, window, demo_night):
     assert labels
     for item in labels + window.canvas.overlay("compass")[1::2]:
         assert r.contains(item.pos())
+
+
+def test_galactic_grid_in_degrees_and_off_sky_box_is_empty():
+    w = WCS(naxis=2)
+    w.wcs.ctype = ["GLON-TAN", "GLAT-TAN"]
+    w.wcs.cdelt = [-0.01, 0.01]
+    w.wcs.crpix = [100.5, 100.5]
+    w.wcs.crval = [10.0, 0.0]
+    lines, labels = grid_lines(w, (200, 200))
+    lons = [v for k, v, _, _ in lines if k == "ra"]
+    assert lons and all((v * 60) == pytest.approx(round(v * 60)) for v in lons)
+    assert all(9 <= v <= 11 for v in lons)  # degrees of longitude, not hours
+    assert any(t.startswith("10:") for t, _, _ in labels)
+    sky = WCS(naxis=2)
+    sky.wcs.ctype = ["RA---AIT", "DEC--AIT"]
+    sky.wcs.cdelt = [-1.0, 1.0]
+    sky.wcs.crpix = [180.5, 90.5]
+    sky.wcs.crval = [0.0, 0.0]
+    with np.errstate(invalid="ignore"):
+        assert grid_lines(sky, (180, 360), box=(0.5, 5, 0.5, 5)) == ([], [])
+        whole, _ = grid_lines(sky, (180, 360))
+    assert len(whole) >= 4
