@@ -1,6 +1,6 @@
-"""``python -m app`` runs the same entry point as the ``skyglass`` command."""
+"""``python -m skyglass`` runs the same entry point as the ``skyglass`` command."""
 
-from app.cli import main
+from skyglass.cli import main
 
 # Guarded: worker processes (the night log's measurements) import this module again.
 if __name__ == "__main__":

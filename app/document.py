@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from processing.display_cache import PlaneDisplay
-from processing.errors import SkyglassError
-from processing.frame import Frame
-from processing.history import EditHistory, Step
-from processing.reader import LoadedImage, image_from_array
+from skyglass.processing.display_cache import PlaneDisplay
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.frame import Frame
+from skyglass.processing.history import EditHistory, Step
+from skyglass.processing.reader import LoadedImage, image_from_array
 
 
 class ImageDocument:
@@ -38,7 +38,7 @@ class ImageDocument:
         hdul = getattr(self.source, "_hdul", None)
         if hdul is None:
             return None
-        from processing.masks import from_hdulist
+        from skyglass.processing.masks import from_hdulist
 
         try:
             mask = from_hdulist(hdul)

@@ -7,8 +7,8 @@ from collections import deque
 
 from PySide6 import QtCore
 
-from processing.errors import SkyglassError
-from processing.nightlog import FolderFollower, frame_quality
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.nightlog import FolderFollower, frame_quality
 
 
 class FollowController(QtCore.QObject):
@@ -75,7 +75,7 @@ class FollowController(QtCore.QObject):
                 return
             except RuntimeError:  # the worker died (BrokenProcessPool): go on in a thread
                 self._pool, self.use_process = None, False
-        from app.jobs import Job
+        from skyglass.jobs import Job
 
         self.job = Job(lambda progress: frame_quality(path), f"measuring {path}", self)
         self.job.succeeded.connect(self.window.nightlog.add)

@@ -193,7 +193,7 @@ class FramesMixin:
     # ------------------------------------------------------------------- tile
     def set_tile(self, on: bool) -> None:
         """Show every frame at once in a grid (clicking a tile makes it current)."""
-        from viewer.canvas import ImageCanvas
+        from skyglass.viewer.canvas import ImageCanvas
 
         self._clear_tiles()
         if not on or not self.frames:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from PySide6 import QtCore
 
-from processing.errors import SkyglassError
-from processing.jobs import Cancelled
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.jobs import Cancelled
 
 
 class _Worker(QtCore.QThread):

@@ -9,16 +9,17 @@ from dataclasses import replace
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.document import ImageDocument
-from app.frames import FramesMixin
-from app.overlays import OverlaysMixin
-from app.samp_actions import SampMixin
-from processing.errors import SkyglassError
-from processing.render import DisplaySettings
-from viewer.canvas import ImageCanvas
-from viewer.colorbar import ColorbarWidget
-from viewer.readout import Magnifier, Panner, ReadoutPanel
-from viewer.scale_panel import ScalePanel
+from skyglass import __version__
+from skyglass.document import ImageDocument
+from skyglass.frames import FramesMixin
+from skyglass.overlays import OverlaysMixin
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.render import DisplaySettings
+from skyglass.samp_actions import SampMixin
+from skyglass.viewer.canvas import ImageCanvas
+from skyglass.viewer.colorbar import ColorbarWidget
+from skyglass.viewer.readout import Magnifier, Panner, ReadoutPanel
+from skyglass.viewer.scale_panel import ScalePanel
 
 OPEN_FILTER = (
     "Images (*.fits *.fit *.fts *.fits.gz *.fit.gz *.fz *.png *.jpg *.jpeg *.tif "
@@ -31,7 +32,7 @@ FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".gz", ".png", ".jpg", ".jpeg",
 
 
 def _translation(dx: float, dy: float):
-    from processing.geometry import translation
+    from skyglass.processing.geometry import translation
 
     return translation(dx, dy)
 
@@ -73,7 +74,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         _collect_garbage_in_gui_thread()
         self.setWindowTitle("Skyglass")
         self.setAcceptDrops(True)
-        self.qsettings = settings or QtCore.QSettings("Skyglass", "Skyglass")
+        self.qsettings = settings or default_settings()
         self._init_frames()
         self._init_samp()
         self.display = self._restore_display_settings()
@@ -145,8 +146,8 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         lay.addWidget(self.readout)
         pixel_dock.setWidget(w)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, pixel_dock)
-        from app.jobs import Job
-        from viewer.calibration_panel import CalibrationPanel
+        from skyglass.jobs import Job
+        from skyglass.viewer.calibration_panel import CalibrationPanel
 
         self.calibration = CalibrationPanel(
             make_job=lambda fn, title: Job(fn, title, self),
@@ -157,8 +158,8 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         cal_dock.setWidget(self.calibration)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, cal_dock)
         cal_dock.hide()
-        from viewer.edit_panel import EditPanel
-        from viewer.history_panel import HistoryPanel
+        from skyglass.viewer.edit_panel import EditPanel
+        from skyglass.viewer.history_panel import HistoryPanel
 
         self.edit_panel = EditPanel(
             make_job=lambda fn, title: Job(fn, title, self),
@@ -186,8 +187,8 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         history_dock.hide()
         self.canvas.clicked.connect(self.edit_panel.image_clicked)
 
-        from viewer.regions_panel import RegionsPanel
-        from viewer.stars_panel import StarsPanel
+        from skyglass.viewer.regions_panel import RegionsPanel
+        from skyglass.viewer.stars_panel import StarsPanel
 
         self.stars_panel = StarsPanel(
             make_job=lambda fn, title: Job(fn, title, self),
@@ -224,8 +225,8 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
             dock.hide()
             docks[key] = dock
         scale_dock.raise_()
-        from app.follow import FollowController
-        from viewer.nightlog_panel import NightLogPanel
+        from skyglass.follow import FollowController
+        from skyglass.viewer.nightlog_panel import NightLogPanel
 
         self.nightlog = NightLogPanel()
         self.follow = FollowController(self)
@@ -366,9 +367,9 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
                 view, f"Zoom {_zoom_label(z)}", lambda _=False, z=z: self.canvas.zoom_to(z)
             )
 
-        from processing.colormaps import COLORMAPS
-        from processing.stretch import SCALES
-        from viewer.scale_panel import LIMIT_CHOICES
+        from skyglass.processing.colormaps import COLORMAPS
+        from skyglass.processing.stretch import SCALES
+        from skyglass.viewer.scale_panel import LIMIT_CHOICES
 
         scale = mb.addMenu("&Scale")
         self.scale_actions = self._radio_items(scale, [(n, n) for n in SCALES], "scale")
@@ -638,7 +639,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
             self.open_file(path)
 
     def open_demo(self) -> None:
-        from app.paths import demo_first_light
+        from skyglass.paths import demo_first_light
 
         folder = ensure_demo_with_progress(self)
         if folder is not None:
@@ -708,7 +709,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         self._export_history("script", path)
 
     def _export_history(self, kind: str, path: str | None) -> None:
-        from processing import recipe
+        from skyglass.processing import recipe
 
         doc = self.document
         if doc is None or doc.history is None or not doc.history.applied:
@@ -800,7 +801,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def _current_frame(self):
         """The displayed plane with its header (what measurements run on)."""
-        from processing.frame import Frame
+        from skyglass.processing.frame import Frame
 
         if self.document is None:
             raise SkyglassError("open an image first.")
@@ -843,8 +844,8 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def export_png(self, path: str | None = None, as_view: bool | None = None) -> bool:
         """Write the image as shown, with its overlays, as a PNG."""
-        from processing.annotate import Annotations, save_annotated_png, shifted
-        from processing.wcs_update import transform_wcs
+        from skyglass.processing.annotate import Annotations, save_annotated_png, shifted
+        from skyglass.processing.wcs_update import transform_wcs
 
         doc = self.document
         if doc is None:
@@ -938,7 +939,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         bool
             True when the file is now shown.
         """
-        from processing.reader import open_image
+        from skyglass.processing.reader import open_image
 
         if not new_frame and not self._may_leave_document():
             return False
@@ -978,7 +979,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def show_array(self, data, header=None, name: str = "image", keep_view: bool = False) -> None:
         """Show an in-memory image (a master frame, a calibrated light, a stack)."""
-        from processing.reader import image_from_array
+        from skyglass.processing.reader import image_from_array
 
         if not self._may_leave_document():
             return
@@ -1189,7 +1190,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
             return
         from astropy.io import fits
 
-        from viewer.header_view import HeaderDialog, header_text
+        from skyglass.viewer.header_view import HeaderDialog, header_text
 
         doc = self.document
         headers = []
@@ -1206,7 +1207,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard and mouse: the shortcut sheet."""
-        from viewer.shortcut_sheet import CANVAS_KEYS, ShortcutSheet, menu_shortcuts
+        from skyglass.viewer.shortcut_sheet import CANVAS_KEYS, ShortcutSheet, menu_shortcuts
 
         self.shortcut_sheet = ShortcutSheet(menu_shortcuts(self.menuBar()) + CANVAS_KEYS, self)
         self.shortcut_sheet.show()
@@ -1306,7 +1307,7 @@ class _DemoWorker(QtCore.QThread):
         self.folder = None
 
     def run(self) -> None:
-        from app.paths import ensure_demo_night
+        from skyglass.paths import ensure_demo_night
 
         def progress(fraction: float, message: str) -> bool:
             self.progressed.emit(fraction, message)
@@ -1320,9 +1321,28 @@ class _DemoWorker(QtCore.QThread):
             self.failed.emit(str(exc))
 
 
+def default_settings() -> QtCore.QSettings:
+    """The window's settings file, in the platform's per-user config folder."""
+    from skyglass.paths import config_dir
+
+    path = config_dir() / "skyglass.ini"
+    return QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
+
+
+def application_icon() -> QtGui.QIcon:
+    """The Skyglass icon at every size shipped (the SVG too, for high-DPI screens)."""
+    from skyglass.resources import ICON_SVG, icon_pngs
+
+    icon = QtGui.QIcon()
+    for size, path in icon_pngs().items():
+        icon.addFile(str(path), QtCore.QSize(size, size))
+    icon.addFile(str(ICON_SVG))
+    return icon
+
+
 def ensure_demo_with_progress(parent: QtWidgets.QWidget | None):
     """Generate the demo night (first time only) with a progress dialog; None if cancelled."""
-    from app.paths import demo_dir
+    from skyglass.paths import demo_dir
 
     if (demo_dir() / ".complete").exists():
         return demo_dir()
@@ -1355,6 +1375,9 @@ def run(files: list[str], follow: str | None = None, samp: bool = False) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("Skyglass")
     app.setOrganizationName("Skyglass")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("skyglass")
+    app.setWindowIcon(application_icon())
     window = MainWindow()
     window.show()
     bench = os.environ.get("SKYGLASS_BENCH_FIRST_FRAME")

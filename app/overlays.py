@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from processing.errors import SkyglassError
+from skyglass.processing.errors import SkyglassError
 
 
 class OverlaysMixin:
@@ -21,7 +21,7 @@ class OverlaysMixin:
         """Draw (or remove) contours at levels from the limits or typed in."""
         import pyqtgraph as pg
 
-        from processing.contours import contour_levels, contours
+        from skyglass.processing.contours import contour_levels, contours
 
         doc = self.document
         if not on or doc is None:
@@ -120,7 +120,7 @@ class OverlaysMixin:
         """Draw (or remove) the RA/Dec grid of the visible part, labelled at its edges."""
         import pyqtgraph as pg
 
-        from processing.wcsgrid import grid_lines
+        from skyglass.processing.wcsgrid import grid_lines
 
         wcs = self._wcs_overlay("grid", on, self.grid_action, "coordinate grid")
         if wcs is None:
@@ -140,7 +140,7 @@ class OverlaysMixin:
         """North and east arrows at the lower left of the view."""
         import pyqtgraph as pg
 
-        from processing.wcsgrid import north_east
+        from skyglass.processing.wcsgrid import north_east
 
         wcs = self._wcs_overlay("compass", on, self.compass_action, "compass")
         if wcs is None:
@@ -179,7 +179,7 @@ class OverlaysMixin:
     def _draw_sky_table(self) -> int:
         import numpy as np
 
-        from viewer.canvas import PassiveScatter
+        from skyglass.viewer.canvas import PassiveScatter
 
         table, doc = self.sky_table, self.document
         if table is None or doc is None:

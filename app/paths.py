@@ -1,9 +1,17 @@
-"""Where Skyglass keeps its own files (the demo night lives in the user's cache folder)."""
+"""Where Skyglass keeps its own files: the platform's per-user cache, config and data folders.
+
+The folders come from ``platformdirs`` (Qt-free, so the command line and the window agree):
+``~/.cache/skyglass`` on Linux (``$XDG_CACHE_HOME`` honoured), ``~/Library/Caches/skyglass``
+on macOS, ``%LOCALAPPDATA%\\skyglass\\Cache`` on Windows. The demo night lives in the cache.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "skyglass"
 
 #: Size of the built-in demo night; bump DEMO_VERSION when the generator changes.
 DEMO_SIZE = 2048
@@ -12,12 +20,27 @@ DEMO_VERSION = "1"
 
 
 def cache_dir() -> Path:
-    """The per-user cache folder (``$XDG_CACHE_HOME/skyglass`` or ``~/.cache/skyglass``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "skyglass"
+    """The per-user cache folder (demo night, log file)."""
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False)
+
+
+def config_dir() -> Path:
+    """The per-user configuration folder (the window's settings file)."""
+    return platformdirs.user_config_path(APP_NAME, appauthor=False)
+
+
+def data_home() -> Path:
+    """The per-user data folder of the desktop (``$XDG_DATA_HOME``, ``~/.local/share``)."""
+    return platformdirs.user_data_path()
+
+
+def log_file() -> Path:
+    """The window's log file, in the cache folder."""
+    return cache_dir() / "skyglass.log"
 
 
 def demo_dir() -> Path:
+    """The folder the built-in demo night is written to."""
     return cache_dir() / f"demo-night-v{DEMO_VERSION}-{DEMO_SIZE}-{DEMO_SEED}"
 
 
@@ -29,7 +52,7 @@ def ensure_demo_night(progress=None) -> Path:
     folder = demo_dir()
     marker = folder / ".complete"
     if not marker.exists():
-        from processing.demo import generate_night
+        from skyglass.processing.demo import generate_night
 
         generate_night(folder, size=DEMO_SIZE, seed=DEMO_SEED, progress=progress)
         marker.write_text("ok\n")

@@ -16,7 +16,7 @@ import urllib.request
 
 from PySide6 import QtCore
 
-from processing.errors import SkyglassError
+from skyglass.processing.errors import SkyglassError
 
 #: The messages Skyglass understands.
 MTYPES = ("image.load.fits", "table.load.votable", "table.load.fits", "coord.pointAt.sky")

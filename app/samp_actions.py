@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
-from app.samp import SampLink, fetch
-from processing.errors import SkyglassError
+from skyglass.processing.errors import SkyglassError
+from skyglass.samp import SampLink, fetch
 
 
 class SampMixin:
@@ -83,7 +83,7 @@ class SampMixin:
 
     def _samp_fetch(self, url: str, then, msg_id) -> None:
         """A local file for ``url``; downloads run in the background."""
-        from app.jobs import Job
+        from skyglass.jobs import Job
 
         if not url.startswith(("http:", "https:")):
             then(fetch(url, self.samp.outbox))
@@ -96,7 +96,7 @@ class SampMixin:
         job.start()
 
     def _samp_load(self, mtype: str, params: dict, path: str, msg_id) -> None:
-        from processing.skytable import read_table, sky_positions
+        from skyglass.processing.skytable import read_table, sky_positions
 
         name = params.get("name") or os.path.basename(path)
         try:
@@ -157,7 +157,7 @@ class SampMixin:
 
     def samp_send_catalog(self) -> bool:
         """Broadcast the star catalogue as a VOTable."""
-        from processing.skytable import write_votable
+        from skyglass.processing.skytable import write_votable
 
         doc = self.document
         table = self.stars_panel.catalog

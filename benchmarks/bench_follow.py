@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def make_lights(folder: str, size: int) -> list[str]:
-    from processing.demo import NightPlan, generate_night
+    from skyglass.processing.demo import NightPlan, generate_night
 
     plan = NightPlan(
         n_bias=1, darks=((60.0, 1),), flats=(("V", 10.0, 1),), lights=(("V", 60.0, 3),)
@@ -35,7 +35,7 @@ def make_lights(folder: str, size: int) -> list[str]:
 
 
 def bench_quality(lights: list[str], repeat: int = 5) -> float:
-    from processing.nightlog import frame_quality
+    from skyglass.processing.nightlog import frame_quality
 
     frame_quality(lights[0])  # warm up (imports)
     times = []
@@ -48,7 +48,7 @@ def bench_quality(lights: list[str], repeat: int = 5) -> float:
 
 
 def bench_poll(lights: list[str], n: int) -> float:
-    from processing.nightlog import FolderFollower
+    from skyglass.processing.nightlog import FolderFollower
 
     with tempfile.TemporaryDirectory() as d:
         for i in range(n):
@@ -67,7 +67,7 @@ def bench_window(lights: list[str], n: int) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtCore, QtWidgets
 
-    from app.main_window import MainWindow
+    from skyglass.main_window import MainWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     with tempfile.TemporaryDirectory() as d:

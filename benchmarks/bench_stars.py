@@ -18,8 +18,8 @@ from astropy.io import fits
 from astropy.table import Table
 from scipy.spatial import cKDTree
 
-from processing.demo import NightPlan, generate_night
-from processing.stars import detect_stars
+from skyglass.processing.demo import NightPlan, generate_night
+from skyglass.processing.stars import detect_stars
 
 
 def score(x, y, truth: Table, size: int) -> dict:

@@ -38,9 +38,9 @@ def bench_redraws(sizes: list[int], repeat: int) -> None:
     from PySide6 import QtWidgets
 
     from benchmarks.bench_display import sky
-    from processing.display_cache import PlaneDisplay
-    from processing.render import DisplaySettings
-    from viewer.canvas import ImageCanvas
+    from skyglass.processing.display_cache import PlaneDisplay
+    from skyglass.processing.render import DisplaySettings
+    from skyglass.viewer.canvas import ImageCanvas
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     canvas = ImageCanvas()
@@ -119,7 +119,7 @@ def bench_cold_start(tmp: Path, runs: int) -> None:
     for _ in range(runs):
         env["SKYGLASS_T0"] = repr(time.time())
         out = subprocess.run(
-            [sys.executable, "-m", "app", str(path)],
+            [sys.executable, "-m", "skyglass", str(path)],
             env=env,
             cwd=tmp,
             capture_output=True,
@@ -141,7 +141,7 @@ def bench_cold_start(tmp: Path, runs: int) -> None:
 def bench_open_running(tmp: Path, runs: int) -> None:
     from PySide6 import QtCore, QtWidgets
 
-    from app.main_window import MainWindow
+    from skyglass.main_window import MainWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     rng = np.random.default_rng(2)
@@ -181,10 +181,10 @@ def status():
 
 from PySide6 import QtWidgets
 app = QtWidgets.QApplication([])
-from processing.reader import open_image
-from processing.display_cache import PlaneDisplay
-from processing.render import DisplaySettings
-from viewer.canvas import ImageCanvas
+from skyglass.processing.reader import open_image
+from skyglass.processing.display_cache import PlaneDisplay
+from skyglass.processing.render import DisplaySettings
+from skyglass.viewer.canvas import ImageCanvas
 base = status()
 image = open_image(sys.argv[1])
 canvas = ImageCanvas(); canvas.resize(1600, 1000); canvas.show(); app.processEvents()

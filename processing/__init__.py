@@ -3,4 +3,10 @@
 Nothing here imports Qt or pyqtgraph; every function runs headless.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    #: The installed distribution's version; pyproject.toml states it once.
+    __version__ = version("skyglass")
+except PackageNotFoundError:  # running from an unpacked source tree that was never installed
+    __version__ = "0+unknown"

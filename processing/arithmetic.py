@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from processing.errors import InvalidParameterError, SkyglassError
+from skyglass.processing.errors import InvalidParameterError, SkyglassError
 
 OPERATORS = ("add", "subtract", "multiply", "divide")
 

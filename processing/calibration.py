@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.io import fits
 
-from processing import __version__
-from processing.combine import CombineOptions, combine
-from processing.errors import InvalidParameterError, SkyglassError
-from processing.frame import Frame
-from processing.jobs import ProgressCallback, report, scaled
-from processing.reader import open_image
+from skyglass.processing import __version__
+from skyglass.processing.combine import CombineOptions, combine
+from skyglass.processing.errors import InvalidParameterError, SkyglassError
+from skyglass.processing.frame import Frame
+from skyglass.processing.jobs import ProgressCallback, report, scaled
+from skyglass.processing.reader import open_image
 
 SOFTWARE = f"Skyglass {__version__}"
 
@@ -222,7 +222,7 @@ def master_flat(
             scale,
             im.name,
         )
-        from processing.combine import frame_medians
+        from skyglass.processing.combine import frame_medians
 
         level = float(frame_medians([corrected])[0])
         if not np.isfinite(level) or level <= 0:
@@ -416,7 +416,7 @@ def _cosmic_rays(data: np.ndarray, header: fits.Header, opts: CalibrationOptions
     if opts.cosmic == "lacosmic":
         import astroscrappy
 
-        from processing.stars import estimate_fwhm
+        from skyglass.processing.stars import estimate_fwhm
 
         gain = float(header.get("GAIN", 1.0) or 1.0)
         rdnoise = float(header.get("RDNOISE", 5.0) or 5.0)

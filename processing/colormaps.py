@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.errors import InvalidParameterError
+from skyglass.processing.errors import InvalidParameterError
 
 #: Number of colour cells a map is sampled to.
 NCOLORS = 1024

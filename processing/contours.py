@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from processing.errors import InvalidParameterError
+from skyglass.processing.errors import InvalidParameterError
 
 
 def contour_levels(low: float, high: float, count: int = 5) -> list[float]:

@@ -23,9 +23,9 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from processing.errors import InvalidParameterError
-from processing.fileio import atomic_write_fits
-from processing.jobs import Cancelled
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.fileio import atomic_write_fits
+from skyglass.processing.jobs import Cancelled
 
 
 @dataclass(frozen=True)

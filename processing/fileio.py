@@ -5,6 +5,7 @@ A crash or a full disk mid-write leaves the old file whole.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import tempfile
@@ -12,7 +13,9 @@ from collections.abc import Callable
 
 from astropy.io import fits
 
-from processing.errors import SkyglassError
+from skyglass.processing.errors import SkyglassError
+
+log = logging.getLogger(__name__)
 
 
 def atomic_write(
@@ -46,6 +49,7 @@ def atomic_write(
         write(tmp)
         os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
+        log.info("wrote %s", path)
     except BaseException as exc:
         try:
             os.unlink(tmp)

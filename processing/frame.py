@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy.io import fits
 
-from processing.fileio import atomic_write_fits
+from skyglass.processing.fileio import atomic_write_fits
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Frame:
 
     @property
     def exptime(self) -> float:
-        from processing.calibration import exposure_time
+        from skyglass.processing.calibration import exposure_time
 
         return exposure_time(self.header, self.name)
 
@@ -53,7 +53,7 @@ class Frame:
         binary table named STARS."""
         hdus = [fits.PrimaryHDU(self.data.astype(np.float32), header=self.header)]
         if self.mask is not None:
-            from processing.masks import to_hdu
+            from skyglass.processing.masks import to_hdu
 
             hdus.append(to_hdu(self.mask))
         if catalog is not None and len(catalog):

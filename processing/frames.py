@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from astropy.io import fits
 
-from processing.errors import ImageReadError
+from skyglass.processing.errors import ImageReadError
 
 KINDS = ("bias", "dark", "flat", "light", "unknown")
 FITS_PATTERNS = ("*.fits", "*.fit", "*.fts", "*.fits.gz", "*.fit.gz", "*.fz")

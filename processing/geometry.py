@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from processing.errors import InvalidParameterError
-from processing.units import fill_nan
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.units import fill_nan
 
 ORDERS = {"nearest": 0, "bilinear": 1, "cubic": 3}
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from processing.errors import InvalidParameterError
-from processing.units import finite_range, in_unit_range
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.units import finite_range, in_unit_range
 
 
 def equalize(data: np.ndarray, bins: int = 256) -> np.ndarray:

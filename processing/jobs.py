@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from processing.errors import SkyglassError
+from skyglass.processing.errors import SkyglassError
 
 ProgressCallback = Callable[[float, str], "bool | None"]
 

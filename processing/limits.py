@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processing.errors import InvalidParameterError
+from skyglass.processing.errors import InvalidParameterError
 
 #: Limit modes by name; a number (``"97.5"``) is also a percentage mode.
 LIMIT_MODES = ("minmax", "zscale", "zmax", "99.5", "99", "98", "95", "90", "user")

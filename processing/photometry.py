@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.table import Table
 
-from processing.errors import InvalidParameterError
+from skyglass.processing.errors import InvalidParameterError
 
 GAUSS = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
@@ -153,7 +153,7 @@ def star_profile(
     """
     from scipy.optimize import curve_fit
 
-    from processing.stars import windowed_centroids
+    from skyglass.processing.stars import windowed_centroids
 
     ny, nx = data.shape
     cx, cy = float(x) - 1.0, float(y) - 1.0

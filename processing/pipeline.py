@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from processing.calibration import (
+from skyglass.processing.calibration import (
     CalibrationOptions,
     Frame,
     calibrate,
@@ -20,10 +20,10 @@ from processing.calibration import (
     master_dark,
     master_flat,
 )
-from processing.combine import CombineOptions
-from processing.errors import SkyglassError
-from processing.frames import FrameLibrary, read_info
-from processing.jobs import ProgressCallback, scaled
+from skyglass.processing.combine import CombineOptions
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.frames import FrameLibrary, read_info
+from skyglass.processing.jobs import ProgressCallback, scaled
 
 
 @dataclass

@@ -7,6 +7,7 @@ with the file name and what is wrong.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -17,8 +18,10 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from processing.errors import ImageReadError
-from processing.scaled import ScaledArray
+from skyglass.processing.errors import ImageReadError
+from skyglass.processing.scaled import ScaledArray
+
+log = logging.getLogger(__name__)
 
 RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 FITS_SUFFIXES = {".fits", ".fit", ".fts", ".fz", ".gz", ".fits.gz", ".fit.gz", ".fts.gz"}
@@ -139,7 +142,7 @@ class LoadedImage:
         index = self.plane_index if index is None else index
         if self.data_offset is None:
             return self.cube.plane(index)
-        from processing.rowread import FileRows
+        from skyglass.processing.rowread import FileRows
 
         raw = self.cube.raw
         ny, nx = raw.shape[1:]
@@ -404,6 +407,14 @@ def open_image(
     else:
         image = _open_fits_image(path, hdu)
     image.set_plane(plane)
+    log.info(
+        "opened %s: HDU %s, plane %d of %d, %s",
+        path,
+        image.hdu_index,
+        plane + 1,
+        image.nplanes,
+        " x ".join(str(n) for n in reversed(image.shape)),
+    )
     return image
 
 

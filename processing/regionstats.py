@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from processing.errors import InvalidParameterError, SkyglassError
+from skyglass.processing.errors import InvalidParameterError, SkyglassError
 
 
 def region_mask(region, shape: tuple[int, int]) -> np.ndarray:
@@ -142,7 +142,7 @@ def write_regions(
     coordinates, atomically."""
     from regions import Regions
 
-    from processing.fileio import atomic_write
+    from skyglass.processing.fileio import atomic_write
 
     regs = list(regions)
     if sky:

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from processing import __version__, arithmetic, geometry, intensity, restoration
-from processing.errors import InvalidParameterError
-from processing.frame import Frame
-from processing.jobs import ProgressCallback, report
-from processing.wcs_update import drop_wcs, transform_wcs
+from skyglass.processing import __version__, arithmetic, geometry, intensity, restoration
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.frame import Frame
+from skyglass.processing.jobs import ProgressCallback, report
+from skyglass.processing.wcs_update import drop_wcs, transform_wcs
 
 INTERPOLATIONS = ("nearest", "bilinear", "cubic")
 
@@ -176,7 +176,7 @@ def _set_region(data, box, value, nan):
 
 def _arith(data, operator, value, other):
     if other:
-        from processing.reader import open_image
+        from skyglass.processing.reader import open_image
 
         image = open_image(other)
         return arithmetic.arithmetic(data, operator, other=image.data[:, :], other_name=image.name)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from processing.colormaps import NCOLORS, check_colormap, colormap_table
-from processing.limits import LimitSpec, compute_limits, grid_sample, parse_limits
-from processing.stretch import (
+from skyglass.processing.colormaps import NCOLORS, check_colormap, colormap_table
+from skyglass.processing.limits import LimitSpec, compute_limits, grid_sample, parse_limits
+from skyglass.processing.stretch import (
     DEFAULT_EXPONENT,
     LUT_SIZE,
     check_scale,
@@ -244,7 +244,7 @@ def to_display_rows(rgba: np.ndarray) -> np.ndarray:
 
 def zoom_factor(text: str | float) -> float:
     """Parse a zoom such as ``2``, ``0.25`` or ``1/4`` (1/32 to 32)."""
-    from processing.errors import InvalidParameterError
+    from skyglass.processing.errors import InvalidParameterError
 
     try:
         if isinstance(text, str) and "/" in text:

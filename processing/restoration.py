@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from processing.errors import InvalidParameterError
-from processing.jobs import ProgressCallback, report
-from processing.units import fill_nan, finite_range, in_unit_range
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.jobs import ProgressCallback, report
+from skyglass.processing.units import fill_nan, finite_range, in_unit_range
 
 TILE = 512
 

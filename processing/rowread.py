@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from processing.scaled import ScaledArray
+from skyglass.processing.scaled import ScaledArray
 
 
 class FileRows:
@@ -67,7 +67,7 @@ class FileRows:
         finally:
             os.close(fd)
         if len(buf) != (r1 - r0) * row_bytes:
-            from processing.errors import ImageReadError
+            from skyglass.processing.errors import ImageReadError
 
             raise ImageReadError(f"{self.name}: the file is shorter than its header says.")
         raw = np.frombuffer(buf, dtype=self.raw_dtype).reshape(r1 - r0, nx)

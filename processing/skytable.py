@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processing.errors import SkyglassError
+from skyglass.processing.errors import SkyglassError
 
 # Column names tools write for RA and Dec (lower case), most specific first.
 _RA_NAMES = ("ra", "raj2000", "_raj2000", "ra_icrs", "ra_deg", "radeg", "alpha_j2000", "ra2000")
@@ -129,7 +129,7 @@ def write_votable(table, path: str | os.PathLike) -> None:
     plot it on the sky at once."""
     from astropy.io.votable import from_table
 
-    from processing.fileio import atomic_write
+    from skyglass.processing.fileio import atomic_write
 
     out = table.copy(copy_data=False)
     for col, ucd in (("ra", "pos.eq.ra;meta.main"), ("dec", "pos.eq.dec;meta.main")):

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from processing.coords import fits_to_index
-from processing.errors import InvalidParameterError
+from skyglass.processing.coords import fits_to_index
+from skyglass.processing.errors import InvalidParameterError
 
 #: Above this many pixels the median is taken on a grid sample (and said so).
 EXACT_MEDIAN_LIMIT = 64_000_000
@@ -63,7 +63,7 @@ def image_stats(data) -> dict:
         ss += float(np.dot(finite - mean, finite - mean))
     sampled = ny * nx > EXACT_MEDIAN_LIMIT
     if sampled:
-        from processing.limits import grid_sample
+        from skyglass.processing.limits import grid_sample
 
         median = float(np.median(grid_sample(data, 4_000_000)))
     else:

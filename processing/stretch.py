@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from processing.errors import InvalidParameterError
+from skyglass.processing.errors import InvalidParameterError
 
 #: Scale functions by DS9 name.
 SCALES = ("linear", "log", "pow", "sqrt", "squared", "asinh", "sinh", "histequ")

@@ -16,7 +16,7 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="session")
 def demo_night(tmp_path_factory):
     """A small demo night (256 x 256), generated once per test session."""
-    from processing.demo import generate_night
+    from skyglass.processing.demo import generate_night
 
     folder = tmp_path_factory.mktemp("night")
     return generate_night(folder, size=256, seed=7)
@@ -42,7 +42,7 @@ def window(qtbot, tmp_path):
     """A shown main window with its settings in a temporary file."""
     from PySide6 import QtCore
 
-    from app.main_window import MainWindow
+    from skyglass.main_window import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "skyglass.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings)
@@ -88,3 +88,34 @@ def pytest_unconfigure(config):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT_STATUS["code"])
+
+
+def installed_command() -> str:
+    """The ``skyglass`` console script installed beside this Python (the user's command)."""
+    import sys
+
+    path = Path(sys.executable).parent / "skyglass"
+    if not path.exists():
+        pytest.fail(f"the skyglass command is not installed beside {sys.executable}")
+    return str(path)
+
+
+@pytest.fixture
+def skyglass_cli():
+    """Run the installed ``skyglass`` command in a subprocess, as a user does."""
+    import subprocess
+
+    def _run(*argv, cwd=None, env=None, timeout=120):
+        environ = dict(os.environ)
+        environ.update(env or {})
+        return subprocess.run(
+            [installed_command(), *[str(a) for a in argv]],
+            cwd=cwd,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    return _run

@@ -9,9 +9,9 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from app.cli import main
-from processing.align import find_shift, stack
-from processing.calibration import (
+from skyglass.cli import main
+from skyglass.processing.align import find_shift, stack
+from skyglass.processing.calibration import (
     CalibrationOptions,
     Frame,
     calibrate,
@@ -21,16 +21,16 @@ from processing.calibration import (
     master_flat,
     read_frame,
 )
-from processing.combine import CombineOptions
-from processing.errors import InvalidParameterError, SkyglassError
-from processing.frames import FrameLibrary, kind_of
-from processing.pipeline import build_masters
+from skyglass.processing.combine import CombineOptions
+from skyglass.processing.errors import InvalidParameterError, SkyglassError
+from skyglass.processing.frames import FrameLibrary, kind_of
+from skyglass.processing.pipeline import build_masters
 
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory):
     """A 512 x 512 demo night (enough stars to align on)."""
-    from processing.demo import generate_night
+    from skyglass.processing.demo import generate_night
 
     return generate_night(tmp_path_factory.mktemp("calnight"), size=512, seed=3)
 
@@ -184,7 +184,7 @@ def _snr(img, t, r=5):
 def test_star_pattern_alignment_handles_rotation(calibrated_v):
     from scipy import ndimage
 
-    from processing.align import align_frames
+    from skyglass.processing.align import align_frames
 
     ref = calibrated_v[0]
     rotated = ndimage.rotate(

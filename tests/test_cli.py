@@ -11,7 +11,7 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from app.cli import main
+from skyglass.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -161,11 +161,11 @@ def test_demo_command_writes_a_night(capsys, tmp_path):
 
 
 def test_console_entry_points_run():
-    for cmd in ([sys.executable, "-m", "app", "info", "--help"],):
+    for cmd in ([sys.executable, "-m", "skyglass", "info", "--help"],):
         result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0 and "--limits" in result.stdout
     result = subprocess.run(
-        [sys.executable, "-m", "app", "info", "/nope.fits"],
+        [sys.executable, "-m", "skyglass", "info", "/nope.fits"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -175,9 +175,11 @@ def test_console_entry_points_run():
 
 
 def test_window_options_parse():
-    from app.cli import gui_parser
+    from skyglass.cli.window import window_parser
 
-    args = gui_parser().parse_args(["a.fits", "b.fits", "--follow", "/data/tonight", "--samp"])
+    args = window_parser().parse_intermixed_args(
+        ["a.fits", "--follow", "/data/tonight", "b.fits", "--samp"]
+    )
     assert args.files == ["a.fits", "b.fits"] and args.follow == "/data/tonight" and args.samp
-    args = gui_parser().parse_args([])
+    args = window_parser().parse_intermixed_args([])
     assert args.files == [] and args.follow is None and not args.samp

@@ -7,11 +7,11 @@ import pytest
 from astropy.io import fits
 from astropy.stats import sigma_clip
 
-import processing.combine as combine_module
-from processing.combine import CombineOptions, combine
-from processing.errors import InvalidParameterError, SkyglassError
-from processing.jobs import Cancelled
-from processing.reader import open_image
+import skyglass.processing.combine as combine_module
+from skyglass.processing.combine import CombineOptions, combine
+from skyglass.processing.errors import InvalidParameterError, SkyglassError
+from skyglass.processing.jobs import Cancelled
+from skyglass.processing.reader import open_image
 
 
 @pytest.fixture

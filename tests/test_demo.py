@@ -8,7 +8,7 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from processing.demo import generate_night
+from skyglass.processing.demo import generate_night
 
 REQUIRED = (
     "IMAGETYP",

@@ -3,8 +3,8 @@ and every control a user can touch explains itself in a tooltip (offscreen)."""
 
 from PySide6 import QtGui, QtWidgets
 
-from processing.registry import REGISTRY
-from viewer.shortcut_sheet import menu_shortcuts
+from skyglass.processing.registry import REGISTRY
+from skyglass.viewer.shortcut_sheet import menu_shortcuts
 
 CONTROLS = (
     QtWidgets.QPushButton,

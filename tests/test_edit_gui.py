@@ -4,8 +4,8 @@ saving and unsaved-changes questions (offscreen)."""
 import numpy as np
 from astropy.io import fits
 
-from app.cli import main
-from viewer.canvas import PatchedPlane
+from skyglass.cli import main
+from skyglass.viewer.canvas import PatchedPlane
 
 
 def wait_job(qtbot, panel, attr="job", timeout=60000):

@@ -12,12 +12,12 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from app.cli import main
-from processing import geometry, recipe, restoration
-from processing.errors import InvalidParameterError
-from processing.frame import Frame
-from processing.history import EditHistory, Step
-from processing.registry import GROUPS, REGISTRY, apply_operation
+from skyglass.cli import main
+from skyglass.processing import geometry, recipe, restoration
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.frame import Frame
+from skyglass.processing.history import EditHistory, Step
+from skyglass.processing.registry import GROUPS, REGISTRY, apply_operation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -255,7 +255,7 @@ def test_arithmetic_with_another_image(tmp_path):
     assert np.all(out.data == 2.0)
     wrong = tmp_path / "wrong.fits"
     fits.PrimaryHDU(np.ones((3, 3), np.float32)).writeto(wrong)
-    from processing.errors import SkyglassError
+    from skyglass.processing.errors import SkyglassError
 
     with pytest.raises(SkyglassError, match="must match"):
         apply_operation(a, "arithmetic", {"operator": "add", "other": str(wrong)})

@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from processing.errors import SkyglassError
-from processing.fileio import atomic_write
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.fileio import atomic_write
 
 
 def test_failed_write_keeps_the_original(tmp_path):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import DATA
 
-from processing.errors import InvalidParameterError
-from processing.limits import compute_limits, grid_sample, parse_limits, zscale_limits
-from processing.reader import open_image
-from processing.scaled import ScaledArray
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.limits import compute_limits, grid_sample, parse_limits, zscale_limits
+from skyglass.processing.reader import open_image
+from skyglass.processing.scaled import ScaledArray
 
 REFERENCE = json.loads((DATA / "ds9_reference.json").read_text())
 CASES = [

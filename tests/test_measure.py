@@ -14,29 +14,29 @@ from regions import (
 )
 from scipy.spatial import cKDTree
 
-from app.cli import main
-from processing import masks
-from processing.annotate import Annotations, render_annotated
-from processing.errors import SkyglassError
-from processing.fileio import atomic_write_fits
-from processing.frame import Frame
-from processing.photometry import aperture_photometry, star_profile
-from processing.reader import open_image
-from processing.regionstats import (
+from skyglass.cli import main
+from skyglass.processing import masks
+from skyglass.processing.annotate import Annotations, render_annotated
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.fileio import atomic_write_fits
+from skyglass.processing.frame import Frame
+from skyglass.processing.photometry import aperture_photometry, star_profile
+from skyglass.processing.reader import open_image
+from skyglass.processing.regionstats import (
     line_profile,
     projection,
     read_regions,
     region_stats,
     write_regions,
 )
-from processing.render import DisplaySettings
-from processing.stars import StarOptions, detect_stars
+from skyglass.processing.render import DisplaySettings
+from skyglass.processing.stars import StarOptions, detect_stars
 
 
 @pytest.fixture(scope="module")
 def field(tmp_path_factory):
     """A bias-subtracted 768 x 768 demo light and its truth."""
-    from processing.demo import NightPlan, generate_night
+    from skyglass.processing.demo import NightPlan, generate_night
 
     plan = NightPlan(
         n_bias=1, darks=((60.0, 1),), flats=(("V", 10.0, 1),), lights=(("V", 60.0, 1),)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from processing.render import (
+from skyglass.processing.render import (
     DisplaySettings,
     LutApplier,
     build_lut,
@@ -13,7 +13,7 @@ from processing.render import (
     to_display_rows,
     zoom_factor,
 )
-from processing.stretch import LUT_SIZE
+from skyglass.processing.stretch import LUT_SIZE
 
 
 def test_index_mapping_is_ds9s_rounding():
@@ -107,7 +107,7 @@ def test_zoom_parsing(text, value):
 
 @pytest.mark.parametrize("text", ["0", "64", "x", "1/0"])
 def test_bad_zoom(text):
-    from processing.errors import InvalidParameterError
+    from skyglass.processing.errors import InvalidParameterError
 
     with pytest.raises(InvalidParameterError):
         zoom_factor(text)

@@ -10,8 +10,8 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from app.samp import fetch, file_url, samp_module
-from processing.errors import SkyglassError
+from skyglass.processing.errors import SkyglassError
+from skyglass.samp import fetch, file_url, samp_module
 
 samp = samp_module()
 samp.conf.use_internet = False

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from processing.colormaps import COLORMAPS, colormap_table
-from processing.errors import InvalidParameterError
-from processing.stretch import (
+from skyglass.processing.colormaps import COLORMAPS, colormap_table
+from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.stretch import (
     LUT_SIZE,
     contrast_bias_index,
     histequ_table,

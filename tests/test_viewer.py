@@ -5,7 +5,7 @@ import pytest
 from astropy.io import fits
 from PySide6 import QtCore, QtGui
 
-from app.main_window import MainWindow
+from skyglass.main_window import MainWindow
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_scale_limits_and_colormap_from_the_panel(window, marked):
     panel.mode.setCurrentIndex(panel.mode.findData("zscale"))
     assert window.display.limits == "zscale"
     low, high = window.canvas._colourings[0].low, window.canvas._colourings[0].high
-    from processing.limits import zscale_limits
+    from skyglass.processing.limits import zscale_limits
 
     assert (low, high) == pytest.approx(zscale_limits(marked[1]))
     assert panel.low.value() == pytest.approx(low, abs=1e-3)
@@ -370,10 +370,10 @@ def test_drag_and_drop_opens(window, marked):
 
 
 def test_demo_night_opens_when_no_file(monkeypatch, tmp_path, window):
-    import app.paths
+    import skyglass.paths
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(app.paths, "DEMO_SIZE", 96)
+    monkeypatch.setattr(skyglass.paths, "DEMO_SIZE", 96)
     window.open_demo()
     assert window.document is not None and window.document.name == "light_V_001.fits"
-    assert (app.paths.demo_dir() / ".complete").exists()
+    assert (skyglass.paths.demo_dir() / ".complete").exists()

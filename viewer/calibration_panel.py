@@ -17,11 +17,11 @@ from collections.abc import Callable
 
 from PySide6 import QtWidgets
 
-from processing.calibration import CalibrationOptions, read_frame
-from processing.combine import CombineOptions
-from processing.frames import KINDS, FrameLibrary
-from processing.pipeline import Masters, calibrated_name
-from viewer.job_bar import add_job_bar
+from skyglass.processing.calibration import CalibrationOptions, read_frame
+from skyglass.processing.combine import CombineOptions
+from skyglass.processing.frames import KINDS, FrameLibrary
+from skyglass.processing.pipeline import Masters, calibrated_name
+from skyglass.viewer.job_bar import add_job_bar
 
 COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size")
 STEP_HELP = {
@@ -261,7 +261,7 @@ class CalibrationPanel(QtWidgets.QWidget):
 
     def set_folder(self, folder: str) -> None:
         """Read the headers of the folder's frames and list them."""
-        from processing.errors import SkyglassError
+        from skyglass.processing.errors import SkyglassError
 
         try:
             self.library = FrameLibrary(folder)
@@ -406,7 +406,7 @@ class CalibrationPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ steps
     def build_bias(self) -> None:
-        from processing.calibration import master_bias
+        from skyglass.processing.calibration import master_bias
 
         paths, opts = self._paths("bias"), self._options(self.bias_method)
 
@@ -419,7 +419,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self._run(lambda progress: master_bias(paths, opts, progress), "master bias", done)
 
     def build_darks(self) -> None:
-        from processing.pipeline import build_darks
+        from skyglass.processing.pipeline import build_darks
 
         paths, opts, bias = self._paths("dark"), self._options(self.dark_method), self.masters.bias
 
@@ -436,7 +436,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self._run(lambda progress: build_darks(paths, bias, opts, progress), "master darks", done)
 
     def build_flats(self) -> None:
-        from processing.pipeline import build_flats
+        from skyglass.processing.pipeline import build_flats
 
         paths, opts, masters = self._paths("flat"), self._options(self.flat_method), self.masters
 
@@ -456,7 +456,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         )
 
     def calibrate_lights(self, output: str | None = None) -> None:
-        from processing.pipeline import calibrate_lights
+        from skyglass.processing.pipeline import calibrate_lights
 
         if self.library is None:
             return
@@ -504,7 +504,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             f = self.calibrated[path]
             self._show(f.data, f.header, f"{os.path.basename(path)} (after)")
             return
-        from processing.pipeline import calibrate_one
+        from skyglass.processing.pipeline import calibrate_one
 
         masters, opts = self.masters, self._cal_options()
 
@@ -518,7 +518,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         )
 
     def build_stack(self) -> None:
-        from processing.align import stack
+        from skyglass.processing.align import stack
 
         wanted = self.stack_group.currentData() or []
         frames = [self.calibrated[p] for p in wanted if p in self.calibrated]
@@ -553,7 +553,7 @@ class CalibrationPanel(QtWidgets.QWidget):
 
     def save_stack(self, path: str) -> None:
         """Write the stack (the dialog already asked before replacing a file)."""
-        from processing.errors import SkyglassError
+        from skyglass.processing.errors import SkyglassError
 
         try:
             self.stack_result.write(path, overwrite=True)

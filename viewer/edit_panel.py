@@ -14,12 +14,12 @@ from collections.abc import Callable
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from processing.errors import SkyglassError
-from processing.frame import Frame
-from processing.history import Step
-from processing.registry import GROUPS, REGISTRY, apply_operation, jsonable
-from viewer.job_bar import add_job_bar
-from viewer.param_form import ParamForm
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.frame import Frame
+from skyglass.processing.history import Step
+from skyglass.processing.registry import GROUPS, REGISTRY, apply_operation, jsonable
+from skyglass.viewer.job_bar import add_job_bar
+from skyglass.viewer.param_form import ParamForm
 
 PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
 

@@ -1,0 +1,107 @@
+"""``skyglass calibrate``: build master bias/dark/flat and calibrate light frames."""
+
+from __future__ import annotations
+
+import argparse
+
+from skyglass.cli.options import terminal_progress
+from skyglass.cli.table import Command, register
+
+DESCRIPTION = (
+    "Either give the frames (--bias/--dark/--flat and LIGHTS) or --auto DIR to group a "
+    "night's frames from their headers. Writes the masters and NAME_cal.fits."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from skyglass.processing.combine import METHODS
+
+    parser.add_argument("lights", nargs="*", metavar="LIGHTS", help="raw light frames")
+    parser.add_argument("--bias", nargs="+", default=[], metavar="FILE")
+    parser.add_argument(
+        "--dark",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="darks (grouped by EXPTIME; each light uses the matching one)",
+    )
+    parser.add_argument(
+        "--flat", nargs="+", default=[], metavar="FILE", help="flats (grouped by FILTER)"
+    )
+    parser.add_argument("--auto", metavar="DIR", help="group every frame of DIR by IMAGETYP")
+    parser.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    parser.add_argument(
+        "--method",
+        default="median",
+        choices=[m for m in METHODS if m != "sum"],
+        help="how masters are combined (median)",
+    )
+    parser.add_argument(
+        "--cosmic",
+        default="none",
+        choices=["none", "lacosmic", "median"],
+        help="cosmic-ray cleaning of the lights (none)",
+    )
+    parser.add_argument(
+        "--bad-pixels",
+        default="keep",
+        choices=["keep", "interpolate", "nan"],
+        help="hot pixels (from the dark) and weak pixels (from the flat)",
+    )
+    parser.add_argument(
+        "--nonlinearity", metavar="C0,C1,C2,C3", help="polynomial applied after bias subtraction"
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
+
+def run(args: argparse.Namespace) -> int:
+    from skyglass.processing.calibration import CalibrationOptions
+    from skyglass.processing.combine import CombineOptions
+    from skyglass.processing.errors import InvalidParameterError
+    from skyglass.processing.pipeline import (
+        build_masters,
+        calibrate_folder,
+        calibrate_lights,
+        write_masters,
+    )
+
+    nonlinearity = None
+    if args.nonlinearity:
+        try:
+            nonlinearity = tuple(float(c) for c in args.nonlinearity.split(","))
+        except ValueError:
+            raise InvalidParameterError("--nonlinearity: four numbers C0,C1,C2,C3.") from None
+    options = CalibrationOptions(
+        nonlinearity=nonlinearity,
+        cosmic=None if args.cosmic == "none" else args.cosmic,
+        bad_pixels=args.bad_pixels,
+    ).validated()
+    combine_options = CombineOptions(args.method)
+    progress = terminal_progress()
+    if args.auto:
+        if args.lights or args.bias or args.dark or args.flat:
+            raise InvalidParameterError("--auto takes a folder; do not list frames as well.")
+        masters, lights = calibrate_folder(
+            args.auto, args.output, combine_options, options, args.overwrite, progress
+        )
+    else:
+        if not args.lights:
+            raise InvalidParameterError("no light frames given (or use --auto DIR).")
+        built = build_masters(args.bias, args.dark, args.flat, combine_options, progress)
+        masters = write_masters(built, args.output, args.overwrite)
+        lights = calibrate_lights(
+            args.lights, built, args.output, options, args.overwrite, progress
+        )
+    progress.done()
+    for path in masters:
+        print(f"master: {path}")
+    for path in lights:
+        print(f"calibrated: {path}")
+    return 0
+
+
+register(
+    Command(
+        "calibrate", "build masters and calibrate light frames", add_arguments, run, DESCRIPTION
+    )
+)

@@ -1,0 +1,95 @@
+"""``skyglass render FILE -o OUT.png``: draw an image as DS9 shows it, optionally annotated."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from skyglass.cli.options import add_image_options, check_output, load_image
+from skyglass.cli.table import Command, register
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from skyglass.processing.colormaps import COLORMAPS
+    from skyglass.processing.stretch import SCALES
+
+    add_image_options(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    parser.add_argument("--scale", default="linear", help="one of: " + ", ".join(SCALES))
+    parser.add_argument("--exponent", type=float, default=1000.0, help="log/pow exponent (1000)")
+    parser.add_argument("--cmap", default="grey", help="one of: " + ", ".join(COLORMAPS))
+    parser.add_argument("--invert", action="store_true", help="invert the colormap")
+    parser.add_argument("--contrast", type=float, default=1.0, help="DS9 contrast (1)")
+    parser.add_argument("--bias", type=float, default=0.5, help="DS9 bias (0.5)")
+    parser.add_argument("--zoom", default="1", help="zoom factor, e.g. 2, 0.5 or 1/4 (1)")
+    parser.add_argument("--stars", action="store_true", help="find stars and circle them")
+    parser.add_argument("--regions", metavar="FILE.reg", help="draw a DS9 region file")
+    parser.add_argument("--colorbar", action="store_true", help="add a colorbar under the image")
+    parser.add_argument(
+        "--compass", action="store_true", help="north/east arrows and a scale bar (needs a WCS)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import imageio.v3 as iio
+
+    from skyglass.processing.fileio import atomic_write
+    from skyglass.processing.render import (
+        DisplaySettings,
+        render_composite,
+        render_plane,
+        to_display_rows,
+        zoom_factor,
+    )
+
+    zoom = zoom_factor(args.zoom)
+    settings = DisplaySettings(
+        scale=args.scale,
+        exponent=args.exponent,
+        limits=args.limits or "minmax",
+        contrast=args.contrast,
+        bias=args.bias,
+        cmap=args.cmap,
+        invert=args.invert,
+    ).validated()
+    # A rendered PNG is derived output, replaced like any -o target (never an input).
+    inputs = [args.file] + ([args.regions] if args.regions else [])
+    check_output(args.output, inputs, overwrite=True, suffixes=(".png",), what="the image")
+    image = load_image(args)
+    if args.stars or args.regions or args.colorbar or args.compass:
+        return _render_annotated(args, image, settings, zoom)
+    if image.is_rgb and args.plane is None:
+        planes = [image.cube.plane(i) for i in range(3)]
+        rgba = render_composite(planes, settings, zoom)
+    else:
+        rgba = render_plane(image.data, settings, zoom)
+    rgb = to_display_rows(rgba)[..., :3]
+    atomic_write(args.output, lambda tmp: iio.imwrite(tmp, rgb, extension=".png"), overwrite=True)
+    print(f"wrote {args.output} ({rgb.shape[1]} x {rgb.shape[0]})")
+    return 0
+
+
+def _render_annotated(args, image, settings, zoom) -> int:
+    from skyglass.processing.annotate import Annotations, save_annotated_png
+    from skyglass.processing.regionstats import read_regions
+
+    data = image.data[:, :]
+    ann = Annotations(
+        colorbar=args.colorbar, compass=args.compass, scalebar=args.compass, unit=image.bunit
+    )
+    if args.stars:
+        from skyglass.processing.stars import detect_stars
+
+        ann.stars = detect_stars(data, image.header)
+    if args.regions:
+        ann.regions = read_regions(args.regions, image.wcs)
+    if args.compass and image.wcs is None:
+        print("skyglass: note: no WCS, so no compass or scale bar", file=sys.stderr)
+    save_annotated_png(args.output, data, settings, image.header, ann, zoom)
+    extra = f", {len(ann.stars)} stars" if ann.stars is not None else ""
+    extra += f", {len(ann.regions)} regions" if ann.regions else ""
+    print(f"wrote {args.output}{extra}")
+    return 0
+
+
+register(Command("render", "render an image to PNG as DS9 shows it", add_arguments, run))

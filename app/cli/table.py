@@ -1,0 +1,62 @@
+"""The command table: every ``skyglass COMMAND`` is one :class:`Command` registered here.
+
+A new command is one module with one :func:`register` call (and its name in
+``BUILTIN_MODULES`` so it loads); the parser, ``skyglass --help`` and the dispatcher are
+built from the table, so a command cannot be half-added.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand of ``skyglass``.
+
+    Attributes
+    ----------
+    name : str
+        What the user types (``skyglass NAME ...``).
+    help : str
+        One line for ``skyglass --help``.
+    add_arguments : callable
+        ``add_arguments(parser)`` declares the command's options.
+    run : callable
+        ``run(args) -> int`` does the work; raises ``SkyglassError`` for what the user can fix.
+    description : str
+        Longer text for ``skyglass NAME --help`` (defaults to ``help``).
+    """
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    description: str = ""
+
+
+#: Modules (in this package) that register the built-in commands, in help order.
+BUILTIN_MODULES = ("info", "render", "stars", "calibrate", "stack", "replay", "demo")
+
+_COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    """Add ``command`` to the table (a later registration of the same name replaces it)."""
+    _COMMANDS[command.name] = command
+    return command
+
+
+def unregister(name: str) -> None:
+    """Remove a command (tests add and remove dummy ones)."""
+    _COMMANDS.pop(name, None)
+
+
+def commands() -> dict[str, Command]:
+    """Every registered command by name, loading the built-in ones first."""
+    for module in BUILTIN_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+    return dict(_COMMANDS)
