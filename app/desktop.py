@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from skyglass.paths import data_home
-from skyglass.processing.fileio import atomic_write
+from skyglass.processing.io.fileio import atomic_write
 from skyglass.resources import DESKTOP_FILE, ICON_SVG, icon_pngs
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from skyglass.processing.display_cache import PlaneDisplay
+from skyglass.processing.display.cache import PlaneDisplay
+from skyglass.processing.editing.history import EditHistory, Step
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.frame import Frame
-from skyglass.processing.history import EditHistory, Step
-from skyglass.processing.reader import LoadedImage, image_from_array
+from skyglass.processing.io.frame import Frame
+from skyglass.processing.io.reader import LoadedImage, image_from_array
 
 
 class ImageDocument:
@@ -38,7 +38,7 @@ class ImageDocument:
         hdul = getattr(self.source, "_hdul", None)
         if hdul is None:
             return None
-        from skyglass.processing.masks import from_hdulist
+        from skyglass.processing.measure.masks import from_hdulist
 
         try:
             mask = from_hdulist(hdul)

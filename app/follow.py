@@ -7,8 +7,8 @@ from collections import deque
 
 from PySide6 import QtCore
 
+from skyglass.processing.calibration.nightlog import FolderFollower, frame_quality
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.nightlog import FolderFollower, frame_quality
 
 
 class FollowController(QtCore.QObject):

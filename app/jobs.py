@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6 import QtCore
 
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.jobs import Cancelled
+from skyglass.processing.progress import Cancelled
 
 
 class _Worker(QtCore.QThread):

@@ -13,8 +13,8 @@ from skyglass import __version__
 from skyglass.document import ImageDocument
 from skyglass.frames import FramesMixin
 from skyglass.overlays import OverlaysMixin
+from skyglass.processing.display.render import DisplaySettings
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.render import DisplaySettings
 from skyglass.samp_actions import SampMixin
 from skyglass.viewer.canvas import ImageCanvas
 from skyglass.viewer.colorbar import ColorbarWidget
@@ -32,7 +32,7 @@ FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".gz", ".png", ".jpg", ".jpeg",
 
 
 def _translation(dx: float, dy: float):
-    from skyglass.processing.geometry import translation
+    from skyglass.processing.editing.geometry import translation
 
     return translation(dx, dy)
 
@@ -367,8 +367,8 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
                 view, f"Zoom {_zoom_label(z)}", lambda _=False, z=z: self.canvas.zoom_to(z)
             )
 
-        from skyglass.processing.colormaps import COLORMAPS
-        from skyglass.processing.stretch import SCALES
+        from skyglass.processing.display.colormaps import COLORMAPS
+        from skyglass.processing.display.stretch import SCALES
         from skyglass.viewer.scale_panel import LIMIT_CHOICES
 
         scale = mb.addMenu("&Scale")
@@ -709,7 +709,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         self._export_history("script", path)
 
     def _export_history(self, kind: str, path: str | None) -> None:
-        from skyglass.processing import recipe
+        from skyglass.processing.editing import recipe
 
         doc = self.document
         if doc is None or doc.history is None or not doc.history.applied:
@@ -801,7 +801,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def _current_frame(self):
         """The displayed plane with its header (what measurements run on)."""
-        from skyglass.processing.frame import Frame
+        from skyglass.processing.io.frame import Frame
 
         if self.document is None:
             raise SkyglassError("open an image first.")
@@ -844,8 +844,8 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def export_png(self, path: str | None = None, as_view: bool | None = None) -> bool:
         """Write the image as shown, with its overlays, as a PNG."""
-        from skyglass.processing.annotate import Annotations, save_annotated_png, shifted
-        from skyglass.processing.wcs_update import transform_wcs
+        from skyglass.processing.editing.wcs_update import transform_wcs
+        from skyglass.processing.overlays.annotate import Annotations, save_annotated_png, shifted
 
         doc = self.document
         if doc is None:
@@ -939,7 +939,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
         bool
             True when the file is now shown.
         """
-        from skyglass.processing.reader import open_image
+        from skyglass.processing.io.reader import open_image
 
         if not new_frame and not self._may_leave_document():
             return False
@@ -979,7 +979,7 @@ class MainWindow(FramesMixin, OverlaysMixin, SampMixin, QtWidgets.QMainWindow):
 
     def show_array(self, data, header=None, name: str = "image", keep_view: bool = False) -> None:
         """Show an in-memory image (a master frame, a calibrated light, a stack)."""
-        from skyglass.processing.reader import image_from_array
+        from skyglass.processing.io.reader import image_from_array
 
         if not self._may_leave_document():
             return

@@ -21,7 +21,7 @@ class OverlaysMixin:
         """Draw (or remove) contours at levels from the limits or typed in."""
         import pyqtgraph as pg
 
-        from skyglass.processing.contours import contour_levels, contours
+        from skyglass.processing.overlays.contours import contour_levels, contours
 
         doc = self.document
         if not on or doc is None:
@@ -120,7 +120,7 @@ class OverlaysMixin:
         """Draw (or remove) the RA/Dec grid of the visible part, labelled at its edges."""
         import pyqtgraph as pg
 
-        from skyglass.processing.wcsgrid import grid_lines
+        from skyglass.processing.overlays.wcsgrid import grid_lines
 
         wcs = self._wcs_overlay("grid", on, self.grid_action, "coordinate grid")
         if wcs is None:
@@ -140,7 +140,7 @@ class OverlaysMixin:
         """North and east arrows at the lower left of the view."""
         import pyqtgraph as pg
 
-        from skyglass.processing.wcsgrid import north_east
+        from skyglass.processing.overlays.wcsgrid import north_east
 
         wcs = self._wcs_overlay("compass", on, self.compass_action, "compass")
         if wcs is None:

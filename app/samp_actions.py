@@ -96,7 +96,7 @@ class SampMixin:
         job.start()
 
     def _samp_load(self, mtype: str, params: dict, path: str, msg_id) -> None:
-        from skyglass.processing.skytable import read_table, sky_positions
+        from skyglass.processing.io.skytable import read_table, sky_positions
 
         name = params.get("name") or os.path.basename(path)
         try:
@@ -157,7 +157,7 @@ class SampMixin:
 
     def samp_send_catalog(self) -> bool:
         """Broadcast the star catalogue as a VOTable."""
-        from skyglass.processing.skytable import write_votable
+        from skyglass.processing.io.skytable import write_votable
 
         doc = self.document
         table = self.stars_panel.catalog

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
 import sys, time, glob
-from skyglass.processing.reader import open_image
-from skyglass.processing.combine import combine, CombineOptions
+from skyglass.processing.io.reader import open_image
+from skyglass.processing.calibration.combine import combine, CombineOptions
 
 def hwm():
     for line in open("/proc/self/status"):

@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from skyglass.processing.limits import compute_limits, parse_limits
-from skyglass.processing.render import DisplaySettings, LutApplier, build_lut
+from skyglass.processing.display.limits import compute_limits, parse_limits
+from skyglass.processing.display.render import DisplaySettings, LutApplier, build_lut
 
 MODES = ("minmax", "zscale", "zmax", "99.5", "99", "98", "95", "90", "100,2000")
 

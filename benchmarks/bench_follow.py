@@ -35,7 +35,7 @@ def make_lights(folder: str, size: int) -> list[str]:
 
 
 def bench_quality(lights: list[str], repeat: int = 5) -> float:
-    from skyglass.processing.nightlog import frame_quality
+    from skyglass.processing.calibration.nightlog import frame_quality
 
     frame_quality(lights[0])  # warm up (imports)
     times = []
@@ -48,7 +48,7 @@ def bench_quality(lights: list[str], repeat: int = 5) -> float:
 
 
 def bench_poll(lights: list[str], n: int) -> float:
-    from skyglass.processing.nightlog import FolderFollower
+    from skyglass.processing.calibration.nightlog import FolderFollower
 
     with tempfile.TemporaryDirectory() as d:
         for i in range(n):

@@ -19,7 +19,7 @@ from astropy.table import Table
 from scipy.spatial import cKDTree
 
 from skyglass.processing.demo import NightPlan, generate_night
-from skyglass.processing.stars import detect_stars
+from skyglass.processing.measure.stars import detect_stars
 
 
 def score(x, y, truth: Table, size: int) -> dict:

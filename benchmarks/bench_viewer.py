@@ -38,8 +38,8 @@ def bench_redraws(sizes: list[int], repeat: int) -> None:
     from PySide6 import QtWidgets
 
     from benchmarks.bench_display import sky
-    from skyglass.processing.display_cache import PlaneDisplay
-    from skyglass.processing.render import DisplaySettings
+    from skyglass.processing.display.cache import PlaneDisplay
+    from skyglass.processing.display.render import DisplaySettings
     from skyglass.viewer.canvas import ImageCanvas
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
@@ -181,9 +181,9 @@ def status():
 
 from PySide6 import QtWidgets
 app = QtWidgets.QApplication([])
-from skyglass.processing.reader import open_image
-from skyglass.processing.display_cache import PlaneDisplay
-from skyglass.processing.render import DisplaySettings
+from skyglass.processing.io.reader import open_image
+from skyglass.processing.display.cache import PlaneDisplay
+from skyglass.processing.display.render import DisplaySettings
 from skyglass.viewer.canvas import ImageCanvas
 base = status()
 image = open_image(sys.argv[1])

@@ -24,8 +24,8 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.fileio import atomic_write_fits
-from skyglass.processing.jobs import Cancelled
+from skyglass.processing.io.fileio import atomic_write_fits
+from skyglass.processing.progress import Cancelled
 
 
 @dataclass(frozen=True)

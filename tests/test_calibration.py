@@ -10,8 +10,8 @@ from astropy.io import fits
 from astropy.table import Table
 
 from skyglass.cli import main
-from skyglass.processing.align import find_shift, stack
-from skyglass.processing.calibration import (
+from skyglass.processing.calibration.align import find_shift, stack
+from skyglass.processing.calibration.calibrate import (
     CalibrationOptions,
     Frame,
     calibrate,
@@ -21,10 +21,10 @@ from skyglass.processing.calibration import (
     master_flat,
     read_frame,
 )
-from skyglass.processing.combine import CombineOptions
+from skyglass.processing.calibration.combine import CombineOptions
+from skyglass.processing.calibration.library import NightLibrary, kind_of
+from skyglass.processing.calibration.pipeline import build_masters
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
-from skyglass.processing.frames import FrameLibrary, kind_of
-from skyglass.processing.pipeline import build_masters
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def night(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def masters(night):
-    lib = FrameLibrary(night.folder)
+    lib = NightLibrary(night.folder)
     return build_masters(
         [f.path for f in lib.biases()],
         [f.path for f in lib.of_kind("dark")],
@@ -59,7 +59,7 @@ def truth(night, name):
 
 
 def test_library_groups_the_night(night):
-    lib = FrameLibrary(night.folder)
+    lib = NightLibrary(night.folder)
     assert len(lib.biases()) == 5
     assert {t: len(v) for t, v in lib.darks().items()} == {10.0: 3, 120.0: 3}
     assert {b: len(v) for b, v in lib.flats().items()} == {"R": 5, "V": 5}
@@ -184,7 +184,7 @@ def _snr(img, t, r=5):
 def test_star_pattern_alignment_handles_rotation(calibrated_v):
     from scipy import ndimage
 
-    from skyglass.processing.align import align_frames
+    from skyglass.processing.calibration.align import align_frames
 
     ref = calibrated_v[0]
     rotated = ndimage.rotate(

@@ -7,11 +7,11 @@ import pytest
 from astropy.io import fits
 from astropy.stats import sigma_clip
 
-import skyglass.processing.combine as combine_module
-from skyglass.processing.combine import CombineOptions, combine
+import skyglass.processing.calibration.combine as combine_module
+from skyglass.processing.calibration.combine import CombineOptions, combine
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
-from skyglass.processing.jobs import Cancelled
-from skyglass.processing.reader import open_image
+from skyglass.processing.io.reader import open_image
+from skyglass.processing.progress import Cancelled
 
 
 @pytest.fixture

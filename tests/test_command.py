@@ -70,7 +70,7 @@ def test_verbose_and_debug_log_on_stderr_and_quiet_by_default(skyglass_cli, writ
     assert quiet.returncode == 0 and quiet.stderr == ""
     verbose = skyglass_cli("info", path, "--verbose")
     assert verbose.returncode == 0
-    assert "skyglass: INFO: skyglass.processing.reader: opened" in verbose.stderr
+    assert "skyglass: INFO: skyglass.processing.io.reader: opened" in verbose.stderr
     assert "DEBUG" not in verbose.stderr
     debug = skyglass_cli("--debug", "info", path)
     assert "skyglass: DEBUG: skyglass.cli.entry: command info" in debug.stderr

@@ -3,7 +3,7 @@ and every control a user can touch explains itself in a tooltip (offscreen)."""
 
 from PySide6 import QtGui, QtWidgets
 
-from skyglass.processing.registry import REGISTRY
+from skyglass.processing.editing.registry import REGISTRY
 from skyglass.viewer.shortcut_sheet import menu_shortcuts
 
 CONTROLS = (

@@ -13,11 +13,11 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from skyglass.cli import main
-from skyglass.processing import geometry, recipe, restoration
+from skyglass.processing.editing import geometry, recipe, restoration
+from skyglass.processing.editing.history import EditHistory, Step
+from skyglass.processing.editing.registry import GROUPS, REGISTRY, apply_operation
 from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.frame import Frame
-from skyglass.processing.history import EditHistory, Step
-from skyglass.processing.registry import GROUPS, REGISTRY, apply_operation
+from skyglass.processing.io.frame import Frame
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.fileio import atomic_write
+from skyglass.processing.io.fileio import atomic_write
 
 
 def test_failed_write_keeps_the_original(tmp_path):

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from skyglass.processing.nightlog import FolderFollower, frame_quality, is_complete
+from skyglass.processing.calibration.nightlog import FolderFollower, frame_quality, is_complete
 
 
 def test_follower_waits_for_a_complete_file(tmp_path, demo_night):

@@ -6,10 +6,15 @@ import numpy as np
 import pytest
 from conftest import DATA
 
+from skyglass.processing.display.limits import (
+    compute_limits,
+    grid_sample,
+    parse_limits,
+    zscale_limits,
+)
 from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.limits import compute_limits, grid_sample, parse_limits, zscale_limits
-from skyglass.processing.reader import open_image
-from skyglass.processing.scaled import ScaledArray
+from skyglass.processing.io.reader import open_image
+from skyglass.processing.io.scaled import ScaledArray
 
 REFERENCE = json.loads((DATA / "ds9_reference.json").read_text())
 CASES = [

@@ -15,22 +15,22 @@ from regions import (
 from scipy.spatial import cKDTree
 
 from skyglass.cli import main
-from skyglass.processing import masks
-from skyglass.processing.annotate import Annotations, render_annotated
+from skyglass.processing.display.render import DisplaySettings
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.fileio import atomic_write_fits
-from skyglass.processing.frame import Frame
-from skyglass.processing.photometry import aperture_photometry, star_profile
-from skyglass.processing.reader import open_image
-from skyglass.processing.regionstats import (
+from skyglass.processing.io.fileio import atomic_write_fits
+from skyglass.processing.io.frame import Frame
+from skyglass.processing.io.reader import open_image
+from skyglass.processing.measure import masks
+from skyglass.processing.measure.photometry import aperture_photometry, star_profile
+from skyglass.processing.measure.regionstats import (
     line_profile,
     projection,
     read_regions,
     region_stats,
     write_regions,
 )
-from skyglass.processing.render import DisplaySettings
-from skyglass.processing.stars import StarOptions, detect_stars
+from skyglass.processing.measure.stars import StarOptions, detect_stars
+from skyglass.processing.overlays.annotate import Annotations, render_annotated
 
 
 @pytest.fixture(scope="module")

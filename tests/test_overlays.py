@@ -5,9 +5,9 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from skyglass.processing.contours import contour_levels, contours
 from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.wcsgrid import grid_lines, north_east
+from skyglass.processing.overlays.contours import contour_levels, contours
+from skyglass.processing.overlays.wcsgrid import grid_lines, north_east
 
 
 def _gaussian(shape=(120, 160), x0=80.5, y0=60.5, sigma=10.0):

@@ -134,8 +134,8 @@ def test_generic_top_level_names_are_not_installed(tmp_path, name):
 
 
 def test_exported_script_runs_beside_a_users_processing_module(tmp_path, write_fits):
-    from skyglass.processing.history import Step
-    from skyglass.processing.recipe import python_script
+    from skyglass.processing.editing.history import Step
+    from skyglass.processing.editing.recipe import python_script
 
     folder = _user_folder(tmp_path)
     source = write_fits([[1.0, 2.0], [3.0, 4.0]], name="in.fits")

@@ -9,7 +9,7 @@ import pytest
 from astropy.io import fits
 
 from skyglass.processing.errors import ImageReadError
-from skyglass.processing.reader import list_hdus, open_image
+from skyglass.processing.io.reader import list_hdus, open_image
 
 
 def test_unsigned16_with_bzero_reads_exact_values(tmp_path):
@@ -58,7 +58,7 @@ def test_fits_orientation_first_row_is_y1(write_fits):
     data[0, 0] = 1.0  # FITS pixel (1, 1)
     data[3, 4] = 2.0  # FITS pixel (5, 4)
     image = open_image(write_fits(data))
-    from skyglass.processing.stats import pixel_value
+    from skyglass.processing.measure.stats import pixel_value
 
     assert pixel_value(image.data, 1, 1) == 1.0
     assert pixel_value(image.data, 5, 4) == 2.0

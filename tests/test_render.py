@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skyglass.processing.render import (
+from skyglass.processing.display.render import (
     DisplaySettings,
     LutApplier,
     build_lut,
@@ -13,7 +13,7 @@ from skyglass.processing.render import (
     to_display_rows,
     zoom_factor,
 )
-from skyglass.processing.stretch import LUT_SIZE
+from skyglass.processing.display.stretch import LUT_SIZE
 
 
 def test_index_mapping_is_ds9s_rounding():

@@ -7,7 +7,7 @@ from astropy.io.votable import parse_single_table
 from astropy.table import Table
 
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.skytable import read_table, sky_positions, write_votable
+from skyglass.processing.io.skytable import read_table, sky_positions, write_votable
 
 
 def test_positions_by_ucd_before_names(tmp_path):

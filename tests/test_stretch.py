@@ -5,15 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from skyglass.processing.colormaps import COLORMAPS, colormap_table
-from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.stretch import (
+from skyglass.processing.display.colormaps import COLORMAPS, colormap_table
+from skyglass.processing.display.stretch import (
     LUT_SIZE,
     contrast_bias_index,
     histequ_table,
     stretch,
     stretch_table,
 )
+from skyglass.processing.errors import InvalidParameterError
 
 X = np.array([0.0, 0.25, 0.5, 1.0])
 

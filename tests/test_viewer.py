@@ -93,7 +93,7 @@ def test_scale_limits_and_colormap_from_the_panel(window, marked):
     panel.mode.setCurrentIndex(panel.mode.findData("zscale"))
     assert window.display.limits == "zscale"
     low, high = window.canvas._colourings[0].low, window.canvas._colourings[0].high
-    from skyglass.processing.limits import zscale_limits
+    from skyglass.processing.display.limits import zscale_limits
 
     assert (low, high) == pytest.approx(zscale_limits(marked[1]))
     assert panel.low.value() == pytest.approx(low, abs=1e-3)

@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from PySide6 import QtWidgets
 
-from skyglass.processing.calibration import CalibrationOptions, read_frame
-from skyglass.processing.combine import CombineOptions
-from skyglass.processing.frames import KINDS, FrameLibrary
-from skyglass.processing.pipeline import Masters, calibrated_name
+from skyglass.processing.calibration.calibrate import CalibrationOptions, read_frame
+from skyglass.processing.calibration.combine import CombineOptions
+from skyglass.processing.calibration.library import KINDS, NightLibrary
+from skyglass.processing.calibration.pipeline import Masters, calibrated_name
 from skyglass.viewer.job_bar import add_job_bar
 
 COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size")
@@ -52,7 +52,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self._make_job = make_job
         self._show = show
-        self.library: FrameLibrary | None = None
+        self.library: NightLibrary | None = None
         self.masters = Masters()
         self.calibrated: dict[str, object] = {}
         self.stack_result = None
@@ -264,7 +264,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         from skyglass.processing.errors import SkyglassError
 
         try:
-            self.library = FrameLibrary(folder)
+            self.library = NightLibrary(folder)
         except SkyglassError as exc:
             self._error(str(exc))
             return
@@ -274,12 +274,12 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.stack_result = None
         self._fill_table()
         self._update_lists()
-        n = len(self.library.frames)
+        n = len(self.library.files)
         extra = f"; {len(self.library.errors)} unreadable" if self.library.errors else ""
         self.status.setText(f"{n} frames read from their headers{extra}.")
 
     def _fill_table(self) -> None:
-        frames = self.library.frames if self.library else []
+        frames = self.library.files if self.library else []
         self.table.setRowCount(len(frames))
         for r, f in enumerate(frames):
             values = (
@@ -354,8 +354,8 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.cancel_button.setEnabled(not idle)
 
     def _view_row(self, row: int, column: int) -> None:
-        if self.library is not None and 0 <= row < len(self.library.frames):
-            f = self.library.frames[row]
+        if self.library is not None and 0 <= row < len(self.library.files):
+            f = self.library.files[row]
             self._run(
                 lambda progress: read_frame(f.path),
                 f"reading {f.name}",
@@ -406,7 +406,7 @@ class CalibrationPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ steps
     def build_bias(self) -> None:
-        from skyglass.processing.calibration import master_bias
+        from skyglass.processing.calibration.calibrate import master_bias
 
         paths, opts = self._paths("bias"), self._options(self.bias_method)
 
@@ -419,7 +419,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self._run(lambda progress: master_bias(paths, opts, progress), "master bias", done)
 
     def build_darks(self) -> None:
-        from skyglass.processing.pipeline import build_darks
+        from skyglass.processing.calibration.pipeline import build_darks
 
         paths, opts, bias = self._paths("dark"), self._options(self.dark_method), self.masters.bias
 
@@ -436,7 +436,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self._run(lambda progress: build_darks(paths, bias, opts, progress), "master darks", done)
 
     def build_flats(self) -> None:
-        from skyglass.processing.pipeline import build_flats
+        from skyglass.processing.calibration.pipeline import build_flats
 
         paths, opts, masters = self._paths("flat"), self._options(self.flat_method), self.masters
 
@@ -456,7 +456,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         )
 
     def calibrate_lights(self, output: str | None = None) -> None:
-        from skyglass.processing.pipeline import calibrate_lights
+        from skyglass.processing.calibration.pipeline import calibrate_lights
 
         if self.library is None:
             return
@@ -504,7 +504,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             f = self.calibrated[path]
             self._show(f.data, f.header, f"{os.path.basename(path)} (after)")
             return
-        from skyglass.processing.pipeline import calibrate_one
+        from skyglass.processing.calibration.pipeline import calibrate_one
 
         masters, opts = self.masters, self._cal_options()
 
@@ -518,7 +518,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         )
 
     def build_stack(self) -> None:
-        from skyglass.processing.align import stack
+        from skyglass.processing.calibration.align import stack
 
         wanted = self.stack_group.currentData() or []
         frames = [self.calibrated[p] for p in wanted if p in self.calibrated]

@@ -19,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from skyglass.processing.render import LutApplier
+from skyglass.processing.display.render import LutApplier
 
 MIN_ZOOM = 1.0 / 32.0
 MAX_ZOOM = 32.0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from skyglass.processing.colorbar_ticks import nice_ticks  # noqa: F401 - re-exported
-from skyglass.processing.render import LutApplier
+from skyglass.processing.display.colorbar_ticks import nice_ticks  # noqa: F401 - re-exported
+from skyglass.processing.display.render import LutApplier
 
 
 def format_tick(value: float, step: float) -> str:

@@ -14,10 +14,10 @@ from collections.abc import Callable
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from skyglass.processing.editing.history import Step
+from skyglass.processing.editing.registry import GROUPS, REGISTRY, apply_operation, jsonable
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.frame import Frame
-from skyglass.processing.history import Step
-from skyglass.processing.registry import GROUPS, REGISTRY, apply_operation, jsonable
+from skyglass.processing.io.frame import Frame
 from skyglass.viewer.job_bar import add_job_bar
 from skyglass.viewer.param_form import ParamForm
 

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from skyglass.processing.coords import fits_to_index
-from skyglass.processing.stats import format_sexagesimal, sky_position
+from skyglass.processing.measure.stats import format_sexagesimal, sky_position
 
 TABLE_SIZE = 5
 

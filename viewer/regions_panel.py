@@ -390,7 +390,7 @@ class RegionsPanel(QtWidgets.QWidget):
 
     def update_stats(self) -> None:
         """Statistics of the selected region; a profile (line) or projection (box)."""
-        from skyglass.processing.regionstats import line_profile, projection, region_stats
+        from skyglass.processing.measure.regionstats import line_profile, projection, region_stats
 
         it = self.selected()
         self.plot.clear()
@@ -449,7 +449,7 @@ class RegionsPanel(QtWidgets.QWidget):
             self.load(path)
 
     def load(self, path: str) -> None:
-        from skyglass.processing.regionstats import read_regions
+        from skyglass.processing.measure.regionstats import read_regions
 
         try:
             regs = read_regions(path, self._wcs())
@@ -467,7 +467,7 @@ class RegionsPanel(QtWidgets.QWidget):
             self.save(path)
 
     def save(self, path: str) -> None:
-        from skyglass.processing.regionstats import write_regions
+        from skyglass.processing.measure.regionstats import write_regions
 
         try:
             write_regions(self.regions(), path, self._wcs(), sky=self.sky.isChecked())
@@ -490,7 +490,7 @@ class RegionsPanel(QtWidgets.QWidget):
         return np.zeros(self._shape(), bool) if mask is None else mask.copy()
 
     def mask_inside(self) -> None:
-        from skyglass.processing.masks import from_regions
+        from skyglass.processing.measure.masks import from_regions
 
         it = self.selected()
         if it is None or it.kind in ("line", "point", "text"):
@@ -501,7 +501,7 @@ class RegionsPanel(QtWidgets.QWidget):
         )
 
     def mask_outside(self) -> None:
-        from skyglass.processing.masks import from_regions
+        from skyglass.processing.measure.masks import from_regions
 
         it = self.selected()
         if it is None or it.kind in ("line", "point", "text"):
@@ -512,7 +512,7 @@ class RegionsPanel(QtWidgets.QWidget):
         )
 
     def mask_threshold(self) -> None:
-        from skyglass.processing.masks import from_threshold
+        from skyglass.processing.measure.masks import from_threshold
 
         try:
             low = float(self.low.text()) if self.low.text().strip() else None
@@ -523,12 +523,12 @@ class RegionsPanel(QtWidgets.QWidget):
         self._update_mask(self._mask_or_empty() | from_threshold(self._current().data, low, high))
 
     def mask_nan(self) -> None:
-        from skyglass.processing.masks import from_nan
+        from skyglass.processing.measure.masks import from_nan
 
         self._update_mask(self._mask_or_empty() | from_nan(self._current().data))
 
     def mask_saturated(self) -> None:
-        from skyglass.processing.masks import from_saturation
+        from skyglass.processing.measure.masks import from_saturation
 
         frame = self._current()
         level = frame.header.get("SATURATE") if frame.header is not None else None
@@ -545,7 +545,7 @@ class RegionsPanel(QtWidgets.QWidget):
 
     def paint(self, x: float, y: float) -> None:
         """Brush stroke at FITS (x, y)."""
-        from skyglass.processing.masks import paint
+        from skyglass.processing.measure.masks import paint
 
         mask = self._mask_or_empty()
         paint(mask, x, y, self.brush_size.value(), not self.erase.isChecked())

@@ -8,9 +8,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from skyglass.processing.colormaps import COLORMAPS
-from skyglass.processing.render import DisplaySettings
-from skyglass.processing.stretch import SCALES
+from skyglass.processing.display.colormaps import COLORMAPS
+from skyglass.processing.display.render import DisplaySettings
+from skyglass.processing.display.stretch import SCALES
 
 LIMIT_CHOICES = [
     ("minmax", "minmax"),

@@ -218,7 +218,7 @@ class StarsPanel(QtWidgets.QWidget):
                 pass
 
     def detect(self) -> None:
-        from skyglass.processing.stars import StarOptions, detect_stars
+        from skyglass.processing.measure.stars import StarOptions, detect_stars
 
         if self.job is not None:
             return
@@ -306,7 +306,7 @@ class StarsPanel(QtWidgets.QWidget):
 
     def measure_at(self, x: float, y: float) -> None:
         """Photometry of one star (the clicked position, re-centred)."""
-        from skyglass.processing.photometry import aperture_photometry, star_profile
+        from skyglass.processing.measure.photometry import aperture_photometry, star_profile
 
         try:
             frame = self._current()
@@ -345,7 +345,7 @@ class StarsPanel(QtWidgets.QWidget):
             self.measure_at(x, y)
 
     def measure_catalog(self) -> None:
-        from skyglass.processing.photometry import aperture_photometry
+        from skyglass.processing.measure.photometry import aperture_photometry
 
         if self.catalog is None or not len(self.catalog) or self.job is not None:
             self._error("Find stars first.")
@@ -388,7 +388,7 @@ class StarsPanel(QtWidgets.QWidget):
 
     def export(self, path: str) -> None:
         """Write the catalogue (ECSV or CSV by the file's extension), atomically."""
-        from skyglass.processing.fileio import atomic_write
+        from skyglass.processing.io.fileio import atomic_write
 
         fmt = "ascii.ecsv" if path.lower().endswith(".ecsv") else "ascii.csv"
         try:

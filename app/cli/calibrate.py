@@ -14,7 +14,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from skyglass.processing.combine import METHODS
+    from skyglass.processing.calibration.combine import METHODS
 
     parser.add_argument("lights", nargs="*", metavar="LIGHTS", help="raw light frames")
     parser.add_argument("--bias", nargs="+", default=[], metavar="FILE")
@@ -55,15 +55,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skyglass.processing.calibration import CalibrationOptions
-    from skyglass.processing.combine import CombineOptions
-    from skyglass.processing.errors import InvalidParameterError
-    from skyglass.processing.pipeline import (
+    from skyglass.processing.calibration.calibrate import CalibrationOptions
+    from skyglass.processing.calibration.combine import CombineOptions
+    from skyglass.processing.calibration.pipeline import (
         build_masters,
         calibrate_folder,
         calibrate_lights,
         write_masters,
     )
+    from skyglass.processing.errors import InvalidParameterError
 
     nonlinearity = None
     if args.nonlinearity:

@@ -18,9 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from skyglass.processing.coords import parse_xy
+    from skyglass.processing.display.limits import compute_limits, parse_limits
     from skyglass.processing.errors import InvalidParameterError
-    from skyglass.processing.limits import compute_limits, parse_limits
-    from skyglass.processing.stats import image_stats, pixel_value, sky_position
+    from skyglass.processing.measure.stats import image_stats, pixel_value, sky_position
 
     spec = parse_limits(args.limits or "zscale")
     image = load_image(args)
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_text(image, result, stats, spec, low, high, center) -> None:
-    from skyglass.processing.stats import format_sexagesimal
+    from skyglass.processing.measure.stats import format_sexagesimal
 
     ny, nx = image.shape
     print(image.path)

@@ -62,7 +62,7 @@ def add_image_options(parser: argparse.ArgumentParser) -> None:
 
 def load_image(args: argparse.Namespace):
     """Open the image ``args`` names (``file``, ``hdu``, ``plane``)."""
-    from skyglass.processing.reader import open_image
+    from skyglass.processing.io.reader import open_image
 
     return open_image(args.file, hdu=args.hdu, plane=(args.plane or 1) - 1)
 

@@ -10,8 +10,8 @@ from skyglass.cli.table import Command, register
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from skyglass.processing.colormaps import COLORMAPS
-    from skyglass.processing.stretch import SCALES
+    from skyglass.processing.display.colormaps import COLORMAPS
+    from skyglass.processing.display.stretch import SCALES
 
     add_image_options(parser)
     parser.add_argument("-o", "--output", required=True, metavar="OUT.png")
@@ -33,14 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import imageio.v3 as iio
 
-    from skyglass.processing.fileio import atomic_write
-    from skyglass.processing.render import (
+    from skyglass.processing.display.render import (
         DisplaySettings,
         render_composite,
         render_plane,
         to_display_rows,
         zoom_factor,
     )
+    from skyglass.processing.io.fileio import atomic_write
 
     zoom = zoom_factor(args.zoom)
     settings = DisplaySettings(
@@ -70,15 +70,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _render_annotated(args, image, settings, zoom) -> int:
-    from skyglass.processing.annotate import Annotations, save_annotated_png
-    from skyglass.processing.regionstats import read_regions
+    from skyglass.processing.measure.regionstats import read_regions
+    from skyglass.processing.overlays.annotate import Annotations, save_annotated_png
 
     data = image.data[:, :]
     ann = Annotations(
         colorbar=args.colorbar, compass=args.compass, scalebar=args.compass, unit=image.bunit
     )
     if args.stars:
-        from skyglass.processing.stars import detect_stars
+        from skyglass.processing.measure.stars import detect_stars
 
         ann.stars = detect_stars(data, image.header)
     if args.regions:

@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skyglass.processing import recipe as recipes
+    from skyglass.processing.editing import recipe as recipes
 
     check_output(args.output, [args.input, args.recipe], args.overwrite)
     recipe = recipes.load(args.recipe)

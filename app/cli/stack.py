@@ -9,8 +9,8 @@ from skyglass.cli.table import Command, register
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from skyglass.processing.align import ALIGN_METHODS, INTERPOLATION
-    from skyglass.processing.combine import METHODS
+    from skyglass.processing.calibration.align import ALIGN_METHODS, INTERPOLATION
+    from skyglass.processing.calibration.combine import METHODS
 
     parser.add_argument("files", nargs="+", metavar="FILES")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.fits")
@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skyglass.processing.align import stack
-    from skyglass.processing.calibration import read_frame
+    from skyglass.processing.calibration.align import stack
+    from skyglass.processing.calibration.calibrate import read_frame
     from skyglass.processing.errors import InvalidParameterError
 
     if not 1 <= args.reference <= len(args.files):

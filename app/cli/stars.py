@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from skyglass.processing.stars import StarOptions, detect_stars
+    from skyglass.processing.measure.stars import StarOptions, detect_stars
 
     options = StarOptions(
         threshold=args.threshold, fwhm=args.fwhm, min_separation=args.min_separation
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             f"{float(np.median(table['fwhm'][np.isfinite(table['fwhm'])])):.2f} px"
         )
     if args.output:
-        from skyglass.processing.fileio import atomic_write
+        from skyglass.processing.io.fileio import atomic_write
 
         fmt = "ascii.ecsv" if args.output.lower().endswith(".ecsv") else "ascii.csv"
         atomic_write(

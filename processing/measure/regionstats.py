@@ -142,7 +142,7 @@ def write_regions(
     coordinates, atomically."""
     from regions import Regions
 
-    from skyglass.processing.fileio import atomic_write
+    from skyglass.processing.io.fileio import atomic_write
 
     regs = list(regions)
     if sky:

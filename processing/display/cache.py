@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from skyglass.processing.limits import compute_limits, grid_sample
-from skyglass.processing.render import DisplaySettings, PlaneRendering, build_lut
-from skyglass.processing.stretch import histequ_table
+from skyglass.processing.display.limits import compute_limits, grid_sample
+from skyglass.processing.display.render import DisplaySettings, PlaneRendering, build_lut
+from skyglass.processing.display.stretch import histequ_table
 
 
 class PlaneDisplay:

@@ -19,7 +19,7 @@ import numpy as np
 from astropy.io import fits
 
 from skyglass.processing.errors import ImageReadError
-from skyglass.processing.scaled import ScaledArray
+from skyglass.processing.io.scaled import ScaledArray
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class LoadedImage:
         index = self.plane_index if index is None else index
         if self.data_offset is None:
             return self.cube.plane(index)
-        from skyglass.processing.rowread import FileRows
+        from skyglass.processing.io.rowread import FileRows
 
         raw = self.cube.raw
         ny, nx = raw.shape[1:]

@@ -17,7 +17,7 @@ import numpy as np
 from astropy.table import Table
 
 from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.jobs import ProgressCallback, report
+from skyglass.processing.progress import ProgressCallback, report
 
 GAUSS = 2.0 * math.sqrt(2.0 * math.log(2.0))  # FWHM / sigma
 
@@ -408,6 +408,6 @@ def _min_separation(x, y, idx, sep_px):
 def _sky(header, x, y):
     if header is None:
         return None
-    from skyglass.processing.wcs_update import pixel_to_sky
+    from skyglass.processing.editing.wcs_update import pixel_to_sky
 
     return pixel_to_sky(header, x, y)

@@ -37,7 +37,7 @@ def kind_of(imagetyp: str) -> str:
 
 
 @dataclass(frozen=True)
-class FrameInfo:
+class FileInfo:
     """One file of the library (header values; ``None`` when absent)."""
 
     path: str
@@ -54,7 +54,7 @@ class FrameInfo:
         return os.path.basename(self.path)
 
 
-def read_info(path: str) -> FrameInfo:
+def read_info(path: str) -> FileInfo:
     """Read a frame's header (the primary's cards, plus the first image extension's)."""
     name = os.path.basename(path)
     try:
@@ -76,7 +76,7 @@ def read_info(path: str) -> FrameInfo:
     except (TypeError, ValueError):
         exptime = None
     imagetyp = str(header.get("IMAGETYP", header.get("OBSTYPE", header.get("FRAME", ""))))
-    return FrameInfo(
+    return FileInfo(
         path=os.path.abspath(path),
         kind=kind_of(imagetyp),
         imagetyp=imagetyp,
@@ -98,7 +98,7 @@ def find_fits(folder: str) -> list[str]:
     return sorted(found)
 
 
-class FrameLibrary:
+class NightLibrary:
     """Frames of a night, grouped by kind (headers only; nothing else is read).
 
     Parameters
@@ -109,45 +109,45 @@ class FrameLibrary:
 
     def __init__(self, sources: str | Iterable[str]) -> None:
         paths = find_fits(sources) if isinstance(sources, str) else list(sources)
-        self.frames: list[FrameInfo] = []
+        self.files: list[FileInfo] = []
         self.errors: list[str] = []
         for p in paths:
             try:
-                self.frames.append(read_info(p))
+                self.files.append(read_info(p))
             except ImageReadError as exc:
                 self.errors.append(str(exc))
-        self.frames.sort(key=lambda f: (f.date_obs, f.name))
+        self.files.sort(key=lambda f: (f.date_obs, f.name))
 
     def set_kind(self, path: str, kind: str) -> None:
         """Reassign a frame's type (the user knows better than the header)."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
         path = os.path.abspath(path)
-        self.frames = [replace(f, kind=kind) if f.path == path else f for f in self.frames]
+        self.files = [replace(f, kind=kind) if f.path == path else f for f in self.files]
 
-    def of_kind(self, kind: str) -> list[FrameInfo]:
-        return [f for f in self.frames if f.kind == kind]
+    def of_kind(self, kind: str) -> list[FileInfo]:
+        return [f for f in self.files if f.kind == kind]
 
-    def biases(self) -> list[FrameInfo]:
+    def biases(self) -> list[FileInfo]:
         return self.of_kind("bias")
 
-    def darks(self) -> dict[float, list[FrameInfo]]:
+    def darks(self) -> dict[float, list[FileInfo]]:
         """Darks by exposure time."""
-        out: dict[float, list[FrameInfo]] = {}
+        out: dict[float, list[FileInfo]] = {}
         for f in self.of_kind("dark"):
             out.setdefault(f.exptime if f.exptime is not None else -1.0, []).append(f)
         return dict(sorted(out.items()))
 
-    def flats(self) -> dict[str, list[FrameInfo]]:
+    def flats(self) -> dict[str, list[FileInfo]]:
         """Flats by filter."""
-        out: dict[str, list[FrameInfo]] = {}
+        out: dict[str, list[FileInfo]] = {}
         for f in self.of_kind("flat"):
             out.setdefault(f.filter, []).append(f)
         return dict(sorted(out.items()))
 
-    def lights(self) -> dict[tuple[str, str], list[FrameInfo]]:
+    def lights(self) -> dict[tuple[str, str], list[FileInfo]]:
         """Lights by (object, filter)."""
-        out: dict[tuple[str, str], list[FrameInfo]] = {}
+        out: dict[tuple[str, str], list[FileInfo]] = {}
         for f in self.of_kind("light"):
             out.setdefault((f.object, f.filter), []).append(f)
         return dict(sorted(out.items()))

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from skyglass.processing.calibration import (
+from skyglass.processing.calibration.calibrate import (
     CalibrationOptions,
     Frame,
     calibrate,
@@ -20,10 +20,10 @@ from skyglass.processing.calibration import (
     master_dark,
     master_flat,
 )
-from skyglass.processing.combine import CombineOptions
+from skyglass.processing.calibration.combine import CombineOptions
+from skyglass.processing.calibration.library import NightLibrary, read_info
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.frames import FrameLibrary, read_info
-from skyglass.processing.jobs import ProgressCallback, scaled
+from skyglass.processing.progress import ProgressCallback, scaled
 
 
 @dataclass
@@ -228,12 +228,12 @@ def calibrate_folder(
 
     Returns ``(master paths, calibrated light paths)``.
     """
-    library = FrameLibrary(folder)
+    library = NightLibrary(folder)
     lights = [f.path for f in library.of_kind("light")]
     if not lights:
         raise SkyglassError(
             f"{folder}: no light frames found (IMAGETYP of the files: "
-            + ", ".join(sorted({f.imagetyp or "?" for f in library.frames}))
+            + ", ".join(sorted({f.imagetyp or "?" for f in library.files}))
             + ")."
         )
     masters = build_masters(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.jobs import ProgressCallback, report
+from skyglass.processing.progress import ProgressCallback, report
 from skyglass.processing.units import fill_nan, finite_range, in_unit_range
 
 TILE = 512

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy.io import fits
 
-from skyglass.processing.fileio import atomic_write_fits
+from skyglass.processing.errors import SkyglassError
+from skyglass.processing.io.fileio import atomic_write_fits
 
 
 @dataclass
@@ -36,8 +37,6 @@ class Frame:
 
     @property
     def exptime(self) -> float:
-        from skyglass.processing.calibration import exposure_time
-
         return exposure_time(self.header, self.name)
 
     def history(self, text: str) -> None:
@@ -53,7 +52,7 @@ class Frame:
         binary table named STARS."""
         hdus = [fits.PrimaryHDU(self.data.astype(np.float32), header=self.header)]
         if self.mask is not None:
-            from skyglass.processing.masks import to_hdu
+            from skyglass.processing.measure.masks import to_hdu
 
             hdus.append(to_hdu(self.mask))
         if catalog is not None and len(catalog):
@@ -61,3 +60,17 @@ class Frame:
             table.name = "STARS"
             hdus.append(table)
         atomic_write_fits(fits.HDUList(hdus), path, overwrite=overwrite)
+
+
+def exposure_time(header: fits.Header, name: str = "") -> float:
+    """EXPTIME (or EXPOSURE) in seconds; a clear error when it is missing."""
+    for key in ("EXPTIME", "EXPOSURE", "ITIME"):
+        if key in header:
+            try:
+                return float(header[key])
+            except (TypeError, ValueError):
+                raise SkyglassError(f"{name}: {key} = {header[key]!r} is not a number.") from None
+    raise SkyglassError(
+        f"{name}: no EXPTIME in the header; the exposure time is needed to "
+        "scale the dark. Add EXPTIME or use a dark of the same exposure."
+    )

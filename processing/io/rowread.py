@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from skyglass.processing.scaled import ScaledArray
+from skyglass.processing.io.scaled import ScaledArray
 
 
 class FileRows:

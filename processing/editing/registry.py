@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from skyglass.processing import __version__, arithmetic, geometry, intensity, restoration
+from skyglass.processing import __version__
+from skyglass.processing.editing import arithmetic, geometry, intensity, restoration
+from skyglass.processing.editing.wcs_update import drop_wcs, transform_wcs
 from skyglass.processing.errors import InvalidParameterError
-from skyglass.processing.frame import Frame
-from skyglass.processing.jobs import ProgressCallback, report
-from skyglass.processing.wcs_update import drop_wcs, transform_wcs
+from skyglass.processing.io.frame import Frame
+from skyglass.processing.progress import ProgressCallback, report
 
 INTERPOLATIONS = ("nearest", "bilinear", "cubic")
 
@@ -176,7 +177,7 @@ def _set_region(data, box, value, nan):
 
 def _arith(data, operator, value, other):
     if other:
-        from skyglass.processing.reader import open_image
+        from skyglass.processing.io.reader import open_image
 
         image = open_image(other)
         return arithmetic.arithmetic(data, operator, other=image.data[:, :], other_name=image.name)

@@ -14,19 +14,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from skyglass.processing import __version__
+from skyglass.processing.editing.history import Step
+from skyglass.processing.editing.registry import apply_operation, get
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.fileio import atomic_write
-from skyglass.processing.frame import Frame
-from skyglass.processing.history import Step
-from skyglass.processing.jobs import ProgressCallback, scaled
-from skyglass.processing.registry import apply_operation, get
+from skyglass.processing.io.fileio import atomic_write
+from skyglass.processing.io.frame import Frame
+from skyglass.processing.progress import ProgressCallback, scaled
 
 FORMAT = "skyglass-recipe"
 
 
 def load_input(path: str | os.PathLike, hdu: int | str | None = None, plane: int = 0) -> Frame:
     """Read the image a recipe starts from, as the window does (float32, header kept)."""
-    from skyglass.processing.reader import open_image
+    from skyglass.processing.io.reader import open_image
 
     image = open_image(path, hdu=hdu, plane=plane)
     header = image.header.copy()
@@ -118,8 +118,8 @@ def python_script(
         "",
         "import sys",
         "",
-        "from skyglass.processing.recipe import load_input, save_fits",
-        "from skyglass.processing.registry import apply_operation",
+        "from skyglass.processing.editing.recipe import load_input, save_fits",
+        "from skyglass.processing.editing.registry import apply_operation",
         "",
         f"source = sys.argv[1] if len(sys.argv) > 1 else {os.path.basename(source)!r}",
         "output = sys.argv[2] if len(sys.argv) > 2 else 'edited.fits'",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
-from skyglass.processing.jobs import ProgressCallback, report
+from skyglass.processing.progress import ProgressCallback, report
 
 METHODS = ("mean", "median", "sum", "sigma-clip", "minmax")
 #: Bytes of stacked float32 values per chunk (per thread).
@@ -98,7 +98,7 @@ def check_shapes(frames: Sequence, names: Sequence[str] | None = None) -> tuple[
 
 def frame_medians(frames: Sequence) -> np.ndarray:
     """Median of each frame, from a grid sample (fast on large frames)."""
-    from skyglass.processing.limits import grid_sample
+    from skyglass.processing.display.limits import grid_sample
 
     return np.array([float(np.median(grid_sample(f, 2_000_000))) for f in frames])
 

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from skyglass.processing.calibration.library import FITS_PATTERNS
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.frames import FITS_PATTERNS
 
 _BLOCK = 2880
 
@@ -42,9 +42,9 @@ def frame_quality(path: str, threshold: float = 5.0) -> FrameQuality:
     number of stars, saturated pixels. Never raises: problems go in ``error``."""
     from astropy.stats import sigma_clipped_stats
 
-    from skyglass.processing.limits import grid_sample
-    from skyglass.processing.reader import open_image
-    from skyglass.processing.stars import StarOptions, detect_stars
+    from skyglass.processing.display.limits import grid_sample
+    from skyglass.processing.io.reader import open_image
+    from skyglass.processing.measure.stars import StarOptions, detect_stars
 
     q = FrameQuality(path=os.path.abspath(path), name=os.path.basename(path))
     try:

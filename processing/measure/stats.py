@@ -63,7 +63,7 @@ def image_stats(data) -> dict:
         ss += float(np.dot(finite - mean, finite - mean))
     sampled = ny * nx > EXACT_MEDIAN_LIMIT
     if sampled:
-        from skyglass.processing.limits import grid_sample
+        from skyglass.processing.display.limits import grid_sample
 
         median = float(np.median(grid_sample(data, 4_000_000)))
     else:

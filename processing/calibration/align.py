@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from skyglass.processing.calibration import SOFTWARE, Frame, exposure_time
-from skyglass.processing.combine import CombineOptions, combine
+from skyglass.processing.calibration.calibrate import SOFTWARE, Frame, exposure_time
+from skyglass.processing.calibration.combine import CombineOptions, combine
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
-from skyglass.processing.jobs import ProgressCallback, report, scaled
+from skyglass.processing.progress import ProgressCallback, report, scaled
 
 ALIGN_METHODS = ("none", "shift", "stars")
 INTERPOLATION = {"nearest": 0, "bilinear": 1, "bicubic": 3}

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from skyglass.processing.frame import Frame
-from skyglass.processing.jobs import ProgressCallback
-from skyglass.processing.registry import apply_operation, get
+from skyglass.processing.editing.registry import apply_operation, get
+from skyglass.processing.io.frame import Frame
+from skyglass.processing.progress import ProgressCallback
 
 #: Bytes of snapshots kept (the original image is not counted).
 DEFAULT_BUDGET = 1024 * 1024 * 1024

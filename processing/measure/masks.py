@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from astropy.io import fits
 
-from skyglass.processing.regionstats import region_mask
+from skyglass.processing.measure.regionstats import region_mask
 
 
 def from_regions(shape: tuple[int, int], include=(), exclude=()) -> np.ndarray:

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from skyglass.processing.render import DisplaySettings, apply_lut, prepare, to_display_rows, zoomed
+from skyglass.processing.display.render import (
+    DisplaySettings,
+    apply_lut,
+    prepare,
+    to_display_rows,
+    zoomed,
+)
 
 STAR_COLOUR = (0, 255, 0)
 REGION_COLOUR = (0, 200, 255)
@@ -116,14 +122,14 @@ def save_annotated_png(
     """Render and write an annotated PNG atomically."""
     import imageio.v3 as iio
 
-    from skyglass.processing.fileio import atomic_write
+    from skyglass.processing.io.fileio import atomic_write
 
     rgb = render_annotated(data, settings, header, annotations, zoom)
     atomic_write(path, lambda tmp: iio.imwrite(tmp, rgb, extension=".png"), overwrite=overwrite)
 
 
 def _wcs(header):
-    from skyglass.processing.reader import celestial_wcs
+    from skyglass.processing.io.reader import celestial_wcs
 
     return celestial_wcs(header)
 
@@ -213,7 +219,7 @@ def _corners(region):
 
 def _compass(draw, w, shape, zoom, font) -> None:
     """North and east arrows at the lower left, from the WCS at the image centre."""
-    from skyglass.processing.wcsgrid import north_east
+    from skyglass.processing.overlays.wcsgrid import north_east
 
     ny, nx = shape
     north, east = north_east(w, shape)
@@ -242,7 +248,7 @@ def _scalebar(draw, w, shape, zoom, font) -> None:
 
 
 def _colorbar(image, draw, prep, top: int, font, unit: str) -> None:
-    from skyglass.processing.colorbar_ticks import nice_ticks
+    from skyglass.processing.display.colorbar_ticks import nice_ticks
 
     width = image.width
     margin = 10

@@ -15,27 +15,13 @@ import numpy as np
 from astropy.io import fits
 
 from skyglass.processing import __version__
-from skyglass.processing.combine import CombineOptions, combine
+from skyglass.processing.calibration.combine import CombineOptions, combine
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
-from skyglass.processing.frame import Frame
-from skyglass.processing.jobs import ProgressCallback, report, scaled
-from skyglass.processing.reader import open_image
+from skyglass.processing.io.frame import Frame, exposure_time
+from skyglass.processing.io.reader import open_image
+from skyglass.processing.progress import ProgressCallback, report, scaled
 
 SOFTWARE = f"Skyglass {__version__}"
-
-
-def exposure_time(header: fits.Header, name: str = "") -> float:
-    """EXPTIME (or EXPOSURE) in seconds; a clear error when it is missing."""
-    for key in ("EXPTIME", "EXPOSURE", "ITIME"):
-        if key in header:
-            try:
-                return float(header[key])
-            except (TypeError, ValueError):
-                raise SkyglassError(f"{name}: {key} = {header[key]!r} is not a number.") from None
-    raise SkyglassError(
-        f"{name}: no EXPTIME in the header; the exposure time is needed to "
-        "scale the dark. Add EXPTIME or use a dark of the same exposure."
-    )
 
 
 def read_frame(path: str | os.PathLike) -> Frame:
@@ -222,7 +208,7 @@ def master_flat(
             scale,
             im.name,
         )
-        from skyglass.processing.combine import frame_medians
+        from skyglass.processing.calibration.combine import frame_medians
 
         level = float(frame_medians([corrected])[0])
         if not np.isfinite(level) or level <= 0:
@@ -416,7 +402,7 @@ def _cosmic_rays(data: np.ndarray, header: fits.Header, opts: CalibrationOptions
     if opts.cosmic == "lacosmic":
         import astroscrappy
 
-        from skyglass.processing.stars import estimate_fwhm
+        from skyglass.processing.measure.stars import estimate_fwhm
 
         gain = float(header.get("GAIN", 1.0) or 1.0)
         rdnoise = float(header.get("RDNOISE", 5.0) or 5.0)

@@ -129,7 +129,7 @@ def write_votable(table, path: str | os.PathLike) -> None:
     plot it on the sky at once."""
     from astropy.io.votable import from_table
 
-    from skyglass.processing.fileio import atomic_write
+    from skyglass.processing.io.fileio import atomic_write
 
     out = table.copy(copy_data=False)
     for col, ucd in (("ra", "pos.eq.ra;meta.main"), ("dec", "pos.eq.dec;meta.main")):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from skyglass.processing.colormaps import NCOLORS, check_colormap, colormap_table
-from skyglass.processing.limits import LimitSpec, compute_limits, grid_sample, parse_limits
-from skyglass.processing.stretch import (
+from skyglass.processing.display.colormaps import NCOLORS, check_colormap, colormap_table
+from skyglass.processing.display.limits import LimitSpec, compute_limits, grid_sample, parse_limits
+from skyglass.processing.display.stretch import (
     DEFAULT_EXPONENT,
     LUT_SIZE,
     check_scale,
