@@ -38,16 +38,17 @@ def write_fits(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(qtbot, tmp_path, monkeypatch):
     """A shown main window with its settings in a temporary file."""
     from PySide6 import QtCore
 
+    from skyglass import dialogs
     from skyglass.main_window import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "skyglass.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings)
     # Tests that close a window with unsaved edits would otherwise wait on a modal question.
-    w.ask_unsaved = lambda: "discard"
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent, name: "discard")
     qtbot.addWidget(w)
     w.resize(1300, 800)
     w.show()

@@ -13,8 +13,8 @@ def wait_idle(qtbot, panel, timeout=60000):
 
 
 def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
-    window.show_calibration()
-    panel = window.calibration
+    window.show_docks("calibration")
+    panel = window.panels["calibration"]
     assert window.docks["calibration"].isVisible()
     panel.set_folder(demo_night.folder)
     assert panel.table.rowCount() == 29
@@ -25,7 +25,7 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     assert panel.job is not None and panel.cancel_button.isEnabled()
     wait_idle(qtbot, panel)
     assert panel.masters.bias is not None
-    assert window.document.name == "master_bias.fits"  # shown in the canvas
+    assert window.workspace.current.document.name == "master_bias.fits"  # shown in the canvas
     assert window.canvas.image_shape == (256, 256)
 
     panel.build_darks()
@@ -42,11 +42,11 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     panel.compare_light.setCurrentIndex(0)
     panel.before.setChecked(True)
     wait_idle(qtbot, panel)
-    raw_mean = float(np.nanmean(window.document.image.data[:, :]))
+    raw_mean = float(np.nanmean(window.workspace.current.document.image.data[:, :]))
     panel.after.setChecked(True)
     wait_idle(qtbot, panel)
-    assert "(after)" in window.document.name
-    after_mean = float(np.nanmean(window.document.image.data[:, :]))
+    assert "(after)" in window.workspace.current.document.name
+    after_mean = float(np.nanmean(window.workspace.current.document.image.data[:, :]))
     assert after_mean < raw_mean - 500  # the 1000 ADU bias is gone
 
     panel.calibrate_lights(output=str(tmp_path / "cal"))
@@ -58,14 +58,14 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     panel.build_stack()
     wait_idle(qtbot, panel)
     assert panel.stack_result is not None and panel.stack_result.header["NCOMBINE"] == 5
-    assert window.document.name == "stack"
+    assert window.workspace.current.document.name == "stack"
     out = tmp_path / "stack.fits"
     panel.save_stack(str(out))
     assert fits.getheader(out)["NCOMBINE"] == 5
 
 
 def test_cancel_leaves_nothing_changed(qtbot, window, demo_night):
-    panel = window.calibration
+    panel = window.panels["calibration"]
     panel.set_folder(demo_night.folder)
     panel.build_bias()
     panel.cancel()
@@ -80,7 +80,7 @@ def test_cancel_leaves_nothing_changed(qtbot, window, demo_night):
 
 
 def test_reassigning_a_type_moves_the_frame(window, demo_night):
-    panel = window.calibration
+    panel = window.panels["calibration"]
     panel.set_folder(demo_night.folder)
     row = next(
         r
@@ -92,7 +92,7 @@ def test_reassigning_a_type_moves_the_frame(window, demo_night):
 
 
 def test_errors_are_shown_not_raised(qtbot, window, tmp_path):
-    panel = window.calibration
+    panel = window.panels["calibration"]
     panel.set_folder(str(tmp_path / "nope"))
     assert "no such folder" in panel.last_error
     folder = tmp_path / "night"

@@ -57,12 +57,12 @@ def test_shortcut_sheet_lists_every_menu_shortcut(qtbot, window):
 
 
 def test_every_control_has_a_tooltip(qtbot, window, demo_night):
-    assert window.open_file(demo_night.lights[0])
+    assert window.files.open_file(demo_night.lights[0])
     for dock in window.docks.values():
         dock.show()
     assert _untipped(window) == []
     # Each operation's form in the Edit panel, too.
-    window.show_edit_panel()
+    window.menus["edit_panel"].trigger()
     for name in REGISTRY:
-        window.edit_panel.select(name)
-        assert _untipped(window.edit_panel) == [], name
+        window.panels["edit"].select(name)
+        assert _untipped(window.panels["edit"]) == [], name

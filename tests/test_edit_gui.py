@@ -4,6 +4,7 @@ saving and unsaved-changes questions (offscreen)."""
 import numpy as np
 from astropy.io import fits
 
+from skyglass import dialogs
 from skyglass.cli import main
 from skyglass.viewer.canvas import PatchedPlane
 
@@ -13,7 +14,7 @@ def wait_job(qtbot, panel, attr="job", timeout=60000):
 
 
 def apply(qtbot, window, name, **values):
-    panel = window.edit_panel
+    panel = window.panels["edit"]
     panel.select(name)
     for k, v in values.items():
         panel.set_value(k, v)
@@ -22,25 +23,27 @@ def apply(qtbot, window, name, **values):
 
 
 def test_apply_undo_redo_and_history(qtbot, window, demo_night):
-    window.open_file(demo_night.lights[0])
-    window.show_edit_panel()
-    original = window.document.image.data[:, :].copy()
+    window.files.open_file(demo_night.lights[0])
+    window.menus["edit_panel"].trigger()
+    original = window.workspace.current.document.image.data[:, :].copy()
     apply(qtbot, window, "crop", box=[11, 21, 110, 70])
     assert window.canvas.image_shape == (50, 100)
-    np.testing.assert_array_equal(window.document.image.data[:, :], original[20:70, 10:110])
-    apply(qtbot, window, "flip_x")
-    assert window.history_panel.count() == 3 and window.history_panel.currentRow() == 2
-    assert window.windowTitle().startswith("light_V_001.fits *")
-    window.undo()
-    window.undo()
-    np.testing.assert_array_equal(window.document.image.data[:, :], original)
-    assert window.canvas.image_shape == (256, 256)
-    assert not window.undo_action.isEnabled() and window.redo_action.isEnabled()
-    window.redo()
-    assert window.canvas.image_shape == (50, 100)
-    window.goto_state(2)
     np.testing.assert_array_equal(
-        window.document.image.data[:, :], original[20:70, 10:110][:, ::-1]
+        window.workspace.current.document.image.data[:, :], original[20:70, 10:110]
+    )
+    apply(qtbot, window, "flip_x")
+    assert window.panels["history"].count() == 3 and window.panels["history"].currentRow() == 2
+    assert window.windowTitle().startswith("light_V_001.fits *")
+    window.editing.undo()
+    window.editing.undo()
+    np.testing.assert_array_equal(window.workspace.current.document.image.data[:, :], original)
+    assert window.canvas.image_shape == (256, 256)
+    assert not window.menus["undo"].isEnabled() and window.menus["redo"].isEnabled()
+    window.editing.redo()
+    assert window.canvas.image_shape == (50, 100)
+    window.editing.goto_state(2)
+    np.testing.assert_array_equal(
+        window.workspace.current.document.image.data[:, :], original[20:70, 10:110][:, ::-1]
     )
     # The readout shows the edited pixels.
     window.readout.show_position(1, 1)
@@ -48,15 +51,17 @@ def test_apply_undo_redo_and_history(qtbot, window, demo_night):
 
 
 def test_live_preview_on_the_visible_area(qtbot, window, demo_night):
-    window.open_file(demo_night.lights[0])
-    panel = window.edit_panel
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["edit"]
     panel.select("gamma")
     panel.live.setChecked(True)
     qtbot.waitUntil(lambda: isinstance(window.canvas._planes[0], PatchedPlane), timeout=10000)
-    before = window.document.image.data[:, :].copy()
+    before = window.workspace.current.document.image.data[:, :].copy()
     panel.live.setChecked(False)
     assert not isinstance(window.canvas._planes[0], PatchedPlane)
-    np.testing.assert_array_equal(window.document.image.data[:, :], before)  # nothing applied
+    np.testing.assert_array_equal(
+        window.workspace.current.document.image.data[:, :], before
+    )  # nothing applied
     panel.select("rotate")
     panel.live.setChecked(True)
     qtbot.waitUntil(
@@ -67,22 +72,25 @@ def test_live_preview_on_the_visible_area(qtbot, window, demo_night):
 
 
 def test_cancel_leaves_the_image_untouched(qtbot, window, demo_night):
-    window.open_file(demo_night.lights[0])
-    before = window.document.image.data[:, :].copy()
-    panel = window.edit_panel
+    window.files.open_file(demo_night.lights[0])
+    before = window.workspace.current.document.image.data[:, :].copy()
+    panel = window.panels["edit"]
     panel.select("denoise")
     panel.set_value("method", "nl-means")
     panel.apply()
     panel.cancel()
     wait_job(qtbot, panel)
     assert "cancelled" in panel.status.text()
-    np.testing.assert_array_equal(window.document.image.data[:, :], before)
-    assert window.document.history is None or not window.document.history.steps
+    np.testing.assert_array_equal(window.workspace.current.document.image.data[:, :], before)
+    assert (
+        window.workspace.current.document.history is None
+        or not window.workspace.current.document.history.steps
+    )
 
 
 def test_pick_points_and_star_on_the_image(qtbot, window, demo_night):
-    window.open_file(demo_night.lights[0])
-    panel = window.edit_panel
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["edit"]
     panel.select("perspective")
     panel.pick_button.setChecked(True)
     for x, y in ((20, 20), (230, 25), (225, 230), (22, 228)):
@@ -91,7 +99,9 @@ def test_pick_points_and_star_on_the_image(qtbot, window, demo_night):
     assert not panel.picking
     panel.apply()
     wait_job(qtbot, panel)
-    assert "CTYPE1" not in window.document.image.header  # WCS removed, with a note
+    assert (
+        "CTYPE1" not in window.workspace.current.document.image.header
+    )  # WCS removed, with a note
     panel.select("deconvolve")
     panel.pick_button.setChecked(True)
     window.canvas.clicked.emit(128.0, 128.0)
@@ -99,52 +109,57 @@ def test_pick_points_and_star_on_the_image(qtbot, window, demo_night):
 
 
 def test_recipe_from_the_window_replays_bit_exact(qtbot, window, demo_night, tmp_path):
-    window.open_file(demo_night.lights[0])
+    window.files.open_file(demo_night.lights[0])
     apply(qtbot, window, "rotate", angle=21.0)
     apply(qtbot, window, "equalize")
     apply(qtbot, window, "noise", kind="gaussian", sigma=0.01, seed=5)
     apply(qtbot, window, "denoise", method="tv-chambolle", weight=0.05)
-    shown = window.document.image.data[:, :].copy()
+    shown = window.workspace.current.document.image.data[:, :].copy()
     recipe = tmp_path / "r.json"
-    window.export_recipe(str(recipe))
+    window.editing.export_recipe(str(recipe))
     script = tmp_path / "r.py"
-    window.export_script(str(script))
+    window.editing.export_script(str(script))
     assert "apply_operation(image, 'rotate'" in script.read_text()
     out = tmp_path / "replayed.fits"
     assert main(["replay", str(recipe), demo_night.lights[0], "-o", str(out)]) == 0
     assert np.array_equal(fits.getdata(out), shown, equal_nan=True)
 
 
-def test_save_as_writes_history_and_protects_the_original(qtbot, window, tmp_path, write_fits):
+def test_save_as_writes_history_and_protects_the_original(
+    qtbot, window, tmp_path, write_fits, monkeypatch
+):
     path = write_fits(
         np.arange(100, dtype=np.float32).reshape(10, 10), name="orig.fits", BUNIT="adu"
     )
-    window.open_file(str(path))
+    window.files.open_file(str(path))
     apply(qtbot, window, "arithmetic", operator="multiply", value=2.0)
     out = tmp_path / "edited.fits"
-    assert window.save_as(str(out))
+    assert window.editing.save_as(str(out))
     header = fits.getheader(out)
     assert any("arithmetic" in h for h in header["HISTORY"]) and header["BUNIT"] == "adu"
     np.testing.assert_array_equal(fits.getdata(out), np.arange(100).reshape(10, 10) * 2.0)
-    assert not window.document.dirty
+    assert not window.workspace.current.document.dirty
     # Saving over the opened file needs a yes.
     apply(qtbot, window, "flip_x")
-    window.confirm = lambda title, text: False
-    assert not window.save_as(str(path))
+    monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: False)
+    assert not window.editing.save_as(str(path))
     np.testing.assert_array_equal(fits.getdata(path), np.arange(100).reshape(10, 10))
-    window.confirm = lambda title, text: True
-    assert window.save_as(str(path))
+    monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: True)
+    assert window.editing.save_as(str(path))
     assert fits.getdata(path)[0, 0] == 18.0
 
 
-def test_unsaved_edits_are_asked_about(qtbot, window, demo_night, write_fits):
-    window.open_file(demo_night.lights[0])
+def test_unsaved_edits_are_asked_about(qtbot, window, demo_night, write_fits, monkeypatch):
+    window.files.open_file(demo_night.lights[0])
     apply(qtbot, window, "flip_y")
-    window.ask_unsaved = lambda: "cancel"
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent, name: "cancel")
     other = write_fits(np.zeros((5, 5), np.float32), name="other.fits")
-    assert not window.open_file(str(other))
-    assert window.document.name == "light_V_001.fits" and window.document.dirty
+    assert not window.files.open_file(str(other))
+    assert (
+        window.workspace.current.document.name == "light_V_001.fits"
+        and window.workspace.current.document.dirty
+    )
     window.close()
     assert window.isVisible()  # closing was cancelled
-    window.ask_unsaved = lambda: "discard"
-    assert window.open_file(str(other))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent, name: "discard")
+    assert window.files.open_file(str(other))

@@ -36,15 +36,15 @@ def test_frame_quality_figures(demo_night):
 
 def test_following_a_folder_in_the_window(qtbot, window, demo_night, tmp_path):
     window.follow.settle = 0.0
-    assert window.follow_folder(str(tmp_path))
+    assert window.follow.follow(str(tmp_path))
     assert window.docks["nightlog"].isVisible()
     shutil.copy(demo_night.lights[0], tmp_path / "a.fits")
     window.follow.poll()
     window.follow.poll()
-    assert len(window.frames) == 1 and window.document.name == "a.fits"
+    assert len(window.workspace.frames) == 1 and window.workspace.current.document.name == "a.fits"
     window.canvas.zoom_to(2.0)
     window.canvas.center_on(60, 70)
-    window._set_field(cmap="heat", limits="zscale")
+    window.image.update_display(cmap="heat", limits="zscale")
     # A file written slowly, in pieces.
     raw = open(demo_night.lights[1], "rb").read()
     slow = tmp_path / "b.fits"
@@ -52,51 +52,53 @@ def test_following_a_folder_in_the_window(qtbot, window, demo_night, tmp_path):
         slow.write_bytes(raw[: len(raw) * k // 4])
         window.follow.poll()
         window.follow.poll()
-        assert len(window.frames) == 1
+        assert len(window.workspace.frames) == 1
     slow.write_bytes(raw)
     window.follow.poll()
     window.follow.poll()
-    assert len(window.frames) == 2 and window.document.name == "b.fits"
+    assert len(window.workspace.frames) == 2 and window.workspace.current.document.name == "b.fits"
     # The view and settings were kept.
     assert window.canvas.zoom() == pytest.approx(2.0)
     cx, cy = window.canvas.view_center()
     assert (cx + 0.5, cy + 0.5) == pytest.approx((60, 70))
-    assert window.display.cmap == "heat"
-    qtbot.waitUntil(lambda: window.follow.idle and len(window.nightlog.rows) == 2, timeout=30000)
-    assert window.nightlog.table.rowCount() == 2
-    fwhm = window.nightlog._fwhm_curve.getData()[1]
+    assert window.workspace.current.display.cmap == "heat"
+    qtbot.waitUntil(
+        lambda: window.follow.idle and len(window.panels["nightlog"].rows) == 2, timeout=30000
+    )
+    assert window.panels["nightlog"].table.rowCount() == 2
+    fwhm = window.panels["nightlog"]._fwhm_curve.getData()[1]
     assert np.isfinite(fwhm).all() and len(fwhm) == 2
     # Blink the last two frames.
-    window.set_blink(True, 50)
-    qtbot.waitUntil(lambda: window.frame_index == 0, timeout=3000)
-    window.set_blink(False)
-    window.stop_following()
+    window.frames.set_blink(True, 50)
+    qtbot.waitUntil(lambda: window.workspace.index == 0, timeout=3000)
+    window.frames.set_blink(False)
+    window.follow.stop()
     assert not window.follow.active
 
 
 def test_follow_errors(window, tmp_path):
-    assert not window.follow_folder(str(tmp_path / "missing"))
+    assert not window.follow.follow(str(tmp_path / "missing"))
     assert "no such folder" in window.last_error
 
 
 def test_following_a_folder_with_frames_shows_the_newest(qtbot, window, demo_night, tmp_path):
     for i, path in enumerate(demo_night.lights[:3]):
         shutil.copy(path, tmp_path / f"f{i}.fits")
-    assert window.follow_folder(str(tmp_path))
-    assert len(window.frames) == 1 and window.document.name == "f2.fits"
-    qtbot.waitUntil(lambda: len(window.nightlog.rows) == 3, timeout=30000)
-    window.stop_following()
+    assert window.follow.follow(str(tmp_path))
+    assert len(window.workspace.frames) == 1 and window.workspace.current.document.name == "f2.fits"
+    qtbot.waitUntil(lambda: len(window.panels["nightlog"].rows) == 3, timeout=30000)
+    window.follow.stop()
 
 
 def test_night_log_survives_its_worker_dying(qtbot, window, demo_night, tmp_path):
     """A killed measuring process: a message, and the log goes on in a thread."""
     window.follow.settle = 0.0
-    assert window.follow_folder(str(tmp_path))
+    assert window.follow.follow(str(tmp_path))
     shutil.copy(demo_night.lights[0], tmp_path / "a.fits")
     window.follow.poll()
     window.follow.poll()
-    qtbot.waitUntil(lambda: len(window.nightlog.rows) == 1, timeout=30000)
-    for process in window.follow._pool._processes.values():
+    qtbot.waitUntil(lambda: len(window.panels["nightlog"].rows) == 1, timeout=30000)
+    for process in window.runner._pool._processes.values():
         process.kill()
         process.join()
     shutil.copy(demo_night.lights[1], tmp_path / "b.fits")
@@ -106,7 +108,9 @@ def test_night_log_survives_its_worker_dying(qtbot, window, demo_night, tmp_path
     shutil.copy(demo_night.lights[2], tmp_path / "c.fits")
     window.follow.poll()
     window.follow.poll()
-    qtbot.waitUntil(lambda: len(window.nightlog.rows) >= 2 and window.follow.idle, timeout=30000)
-    assert not window.follow.use_process
-    assert window.nightlog.rows[-1].name == "c.fits"
-    window.stop_following()
+    qtbot.waitUntil(
+        lambda: len(window.panels["nightlog"].rows) >= 2 and window.follow.idle, timeout=30000
+    )
+    assert not window.runner.use_processes
+    assert window.panels["nightlog"].rows[-1].name == "c.fits"
+    window.follow.stop()

@@ -29,94 +29,107 @@ def _wcs_image(path, crval, crpix, scale, angle=0.0, shape=(200, 240)):
 
 def test_frames_next_previous_and_tab(qtbot, window, demo_night):
     for i, path in enumerate(demo_night.lights[:3]):
-        assert window.open_file(path, new_frame=i > 0)
-    assert len(window.frames) == 3 and window.frame_index == 2
-    assert window.status_frame.text() == "frame 3/3"
-    window.next_frame()
-    assert window.frame_index == 0 and window.document.name == "light_V_001.fits"
-    window.previous_frame()
-    assert window.frame_index == 2
+        assert window.files.open_file(path, new_frame=i > 0)
+    assert len(window.workspace.frames) == 3 and window.workspace.index == 2
+    assert window.status.frame.text() == "frame 3/3"
+    window.frames.next_frame()
+    assert (
+        window.workspace.index == 0 and window.workspace.current.document.name == "light_V_001.fits"
+    )
+    window.frames.previous_frame()
+    assert window.workspace.index == 2
     window.canvas.setFocus()
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Tab)
-    assert window.frame_index == 0
+    assert window.workspace.index == 0
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Backtab, QtCore.Qt.KeyboardModifier.ShiftModifier)
-    assert window.frame_index == 2
+    assert window.workspace.index == 2
     # The offscreen platform would otherwise believe Shift is still held (later tests'
     # table selections would extend instead of select).
     qtbot.keyRelease(window, QtCore.Qt.Key.Key_Shift)
     # Each frame keeps its own view and settings when nothing is locked.
     window.canvas.zoom_to(4.0)
     window.canvas.center_on(50, 60)
-    window._set_field(cmap="heat")
-    window.set_frame(0)
-    assert window.display.cmap == "grey" and window.canvas.zoom() != pytest.approx(4.0)
-    window.set_frame(2)
-    assert window.display.cmap == "heat" and window.canvas.zoom() == pytest.approx(4.0)
+    window.image.update_display(cmap="heat")
+    window.workspace.set_current(0)
+    assert (
+        window.workspace.current.display.cmap == "grey"
+        and window.canvas.zoom() != pytest.approx(4.0)
+    )
+    window.workspace.set_current(2)
+    assert (
+        window.workspace.current.display.cmap == "heat"
+        and window.canvas.zoom() == pytest.approx(4.0)
+    )
     cx, cy = window.canvas.view_center()
     assert (cx + 0.5, cy + 0.5) == pytest.approx((50, 60))
-    window.delete_frame()
-    assert len(window.frames) == 2
+    window.frames.delete_frame()
+    assert len(window.workspace.frames) == 2
 
 
 def test_blink_cycles_frames(qtbot, window, demo_night):
-    window.open_file(demo_night.lights[0])
-    window.open_file(demo_night.lights[1], new_frame=True)
-    window.set_blink(True, 50)
+    window.files.open_file(demo_night.lights[0])
+    window.files.open_file(demo_night.lights[1], new_frame=True)
+    window.frames.set_blink(True, 50)
     seen = set()
-    qtbot.waitUntil(lambda: seen.add(window.frame_index) or len(seen) == 2, timeout=3000)
-    window.set_blink(False)
-    assert not window.blinking
+    qtbot.waitUntil(lambda: seen.add(window.workspace.index) or len(seen) == 2, timeout=3000)
+    window.frames.set_blink(False)
+    assert not window.frames.blinking
 
 
 def test_blink_the_last_two_follows_new_frames(qtbot, window, demo_night):
     for i, path in enumerate(demo_night.lights[:3]):
-        window.open_file(path, new_frame=i > 0)
-    window.set_blink(True, 30, last=2)
-    assert window.blink_action.isChecked()
+        window.files.open_file(path, new_frame=i > 0)
+    window.frames.set_blink(True, 30, last=2)
+    assert window.menus["blink"].isChecked()
     seen = []
-    qtbot.waitUntil(lambda: seen.append(window.frame_index) or len(set(seen)) == 2, timeout=3000)
+    qtbot.waitUntil(
+        lambda: seen.append(window.workspace.index) or len(set(seen)) == 2, timeout=3000
+    )
     qtbot.wait(200)
     seen.clear()
-    qtbot.waitUntil(lambda: seen.append(window.frame_index) or len(seen) > 12, timeout=3000)
+    qtbot.waitUntil(lambda: seen.append(window.workspace.index) or len(seen) > 12, timeout=3000)
     assert set(seen) == {1, 2}  # never the first frame
     # A frame arriving (a followed folder) joins: now the last two are 2 and 3.
-    window.open_file(demo_night.lights[3], new_frame=True)
+    window.files.open_file(demo_night.lights[3], new_frame=True)
     qtbot.wait(100)
     seen.clear()
-    qtbot.waitUntil(lambda: seen.append(window.frame_index) or len(seen) > 12, timeout=3000)
+    qtbot.waitUntil(lambda: seen.append(window.workspace.index) or len(seen) > 12, timeout=3000)
     assert set(seen) == {2, 3}
-    window.blink_action.trigger()  # the menu's Blink switches it off, and back to all
-    assert not window.blinking and window.blink_last == 0
+    window.menus["blink"].trigger()  # the menu's Blink switches it off, and back to all
+    assert not window.frames.blinking and window.frames.blink_last == 0
 
 
 def test_lock_by_image_pixels(window, demo_night):
-    window.open_file(demo_night.lights[0])
-    window.open_file(demo_night.lights[1], new_frame=True)
-    window.set_locks(frames="image", scale=True, colour=True)
+    window.files.open_file(demo_night.lights[0])
+    window.files.open_file(demo_night.lights[1], new_frame=True)
+    window.workspace.set_locks(frames="image", scale=True, colour=True)
     window.canvas.zoom_to(2.0)
     window.canvas.center_on(40, 70)
-    window._set_field(cmap="cool", limits="zscale")
-    window.set_frame(0)
+    window.image.update_display(cmap="cool", limits="zscale")
+    window.workspace.set_current(0)
     cx, cy = window.canvas.view_center()
     assert (cx + 0.5, cy + 0.5) == pytest.approx((40, 70))
     assert window.canvas.zoom() == pytest.approx(2.0)
-    assert window.display.cmap == "cool" and window.display.limits == "zscale"
+    assert (
+        window.workspace.current.display.cmap == "cool"
+        and window.workspace.current.display.limits == "zscale"
+    )
 
 
 def test_lock_by_wcs_keeps_the_sky_position(window, tmp_path):
     a = _wcs_image(tmp_path / "a.fits", (150.0, 2.0), (100, 100), 2e-4)
     # Another pointing, another pixel scale, rotated by 30 degrees.
     b = _wcs_image(tmp_path / "b.fits", (150.005, 2.004), (80, 120), 3e-4, angle=30.0)
-    window.open_file(str(a))
-    window.open_file(str(b), new_frame=True)
-    window.set_frame(0)
-    window.set_locks(frames="wcs")
+    window.files.open_file(str(a))
+    window.files.open_file(str(b), new_frame=True)
+    window.workspace.set_current(0)
+    window.workspace.set_locks(frames="wcs")
     window.canvas.zoom_to(2.0)
     window.canvas.center_on(120.0, 90.0)
     from astropy.wcs import WCS
 
     sky = WCS(fits.getheader(a)).all_pix2world([[120.0, 90.0]], 1)[0]
-    window.set_frame(1)
+    window.workspace.set_current(1)
     cx, cy = window.canvas.view_center()
     sky_b = WCS(fits.getheader(b)).all_pix2world([[cx + 0.5, cy + 0.5]], 1)[0]
     assert sky_b == pytest.approx(sky, abs=1e-7)
@@ -126,18 +139,18 @@ def test_lock_by_wcs_keeps_the_sky_position(window, tmp_path):
 
 def test_tile_shows_every_frame_and_follows_locks(qtbot, window, demo_night):
     for i, path in enumerate(demo_night.lights[:3]):
-        window.open_file(path, new_frame=i > 0)
-    window.set_locks(frames="image")
-    window.set_tile(True)
-    assert window.central_stack.currentIndex() == 1 and len(window.tiles) == 3
-    _, first, _ = window.tiles[0]
+        window.files.open_file(path, new_frame=i > 0)
+    window.workspace.set_locks(frames="image")
+    window.frames.set_tile(True)
+    assert window.central_stack.currentIndex() == 1 and len(window.frames.tiles) == 3
+    _, first, _ = window.frames.tiles[0]
     first.zoom_to(2.0)
     first.center_on(30, 40)
-    for _, canvas, _ in window.tiles[1:]:
+    for _, canvas, _ in window.frames.tiles[1:]:
         cx, cy = canvas.view_center()
         assert (cx + 0.5, cy + 0.5) == pytest.approx((30, 40), abs=1e-6)
         assert canvas.zoom() == pytest.approx(2.0)
     first.clicked.emit(10.0, 10.0)
-    assert window.frame_index == 0
-    window.set_tile(False)
-    assert window.central_stack.currentIndex() == 0 and not window.tiles
+    assert window.workspace.index == 0
+    window.frames.set_tile(False)
+    assert window.central_stack.currentIndex() == 0 and not window.frames.tiles

@@ -127,7 +127,7 @@ def test_first_frame_path_does_not_import_scipy_or_skimage(tmp_path):
         "app = QtWidgets.QApplication([])\n"
         "from skyglass.main_window import MainWindow\n"
         f"s = QtCore.QSettings({str(tmp_path / 's.ini')!r}, QtCore.QSettings.Format.IniFormat)\n"
-        "w = MainWindow(s); w.show(); w.open_file(path); w.canvas.render_now()\n"
+        "w = MainWindow(s); w.show(); w.files.open_file(path); w.canvas.render_now()\n"
         "print(sorted(m for m in ('scipy', 'skimage', 'astropy.wcs') if m in sys.modules))\n"
         "w.close(); w.deleteLater(); app.processEvents()\n"
     )

@@ -13,9 +13,9 @@ def wait(qtbot, panel):
 
 
 def test_find_stars_table_overlay_and_export(qtbot, window, demo_night, tmp_path):
-    window.open_file(demo_night.lights[0])
-    window._show_dock("stars")
-    panel = window.stars_panel
+    window.files.open_file(demo_night.lights[0])
+    window.show_docks("stars")
+    panel = window.panels["stars"]
     assert panel.gain.value() == 1.5 and panel.read_noise.value() == 7.0  # from the header
     panel.detect()
     wait(qtbot, panel)
@@ -51,8 +51,8 @@ def test_examine_shows_the_profile(qtbot, window, demo_night):
         & (truth["y"] < 236)
     ]
     star = truth[np.argmax(truth["flux_e"])]
-    window.open_file(demo_night.lights[0])
-    panel = window.stars_panel
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["stars"]
     panel.examine_button.setChecked(True)
     window.canvas.clicked.emit(float(star["x"]) + 0.6, float(star["y"]) - 0.4)
     dialog = panel.profile_dialog
@@ -65,8 +65,8 @@ def test_examine_shows_the_profile(qtbot, window, demo_night):
 
 def test_a_real_click_on_a_circled_star_examines_it(qtbot, window, demo_night):
     """Clicks go through Qt: the star circles must not swallow them."""
-    window.open_file(demo_night.lights[0])
-    panel = window.stars_panel
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["stars"]
     panel.detect()
     wait(qtbot, panel)
     star = panel.catalog[0]
@@ -80,9 +80,9 @@ def test_a_real_click_on_a_circled_star_examines_it(qtbot, window, demo_night):
 
 
 def test_regions_statistics_projection_and_files(qtbot, window, demo_night, tmp_path):
-    window.open_file(demo_night.lights[0])
-    panel = window.regions_panel
-    data = window.document.pixels()
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["regions"]
+    data = window.workspace.current.document.pixels()
     panel.tool_buttons["circle"].setChecked(True)
     window.canvas.clicked.emit(100.0, 120.0)
     assert len(panel.items) == 1
@@ -134,13 +134,13 @@ def test_regions_statistics_projection_and_files(qtbot, window, demo_night, tmp_
 
 
 def test_mask_from_region_brush_and_fits_round_trip(qtbot, window, demo_night, tmp_path):
-    window.open_file(demo_night.lights[0])
-    panel = window.regions_panel
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["regions"]
     panel.tool_buttons["circle"].setChecked(True)
     window.canvas.clicked.emit(128.0, 128.0)
     before = panel.last_stats["count"]
     panel.mask_inside()
-    mask = window.document.mask
+    mask = window.workspace.current.document.mask
     assert mask is not None and mask.sum() == before
     assert window.canvas._mask is not None  # shown as an overlay
     assert panel.last_stats["count"] == 0  # masked statistics
@@ -148,35 +148,38 @@ def test_mask_from_region_brush_and_fits_round_trip(qtbot, window, demo_night, t
     panel.brush_button.setChecked(True)
     assert window.canvas.brush is not None
     window.canvas.brush(40.0, 40.0)
-    assert window.document.mask[39, 39] and window.document.mask.sum() > before
+    assert (
+        window.workspace.current.document.mask[39, 39]
+        and window.workspace.current.document.mask.sum() > before
+    )
     panel.erase.setChecked(True)
     window.canvas.brush(40.0, 40.0)
-    assert not window.document.mask[39, 39]
+    assert not window.workspace.current.document.mask[39, 39]
     panel.brush_button.setChecked(False)
-    assert window.document.dirty  # an unsaved mask counts
+    assert window.workspace.current.document.dirty  # an unsaved mask counts
     out = tmp_path / "masked.fits"
-    assert window.save_as(str(out))
+    assert window.editing.save_as(str(out))
     with fits.open(out) as hdul:
         assert "MASK" in [h.name for h in hdul]
         saved = hdul["MASK"].data.astype(bool)
-    window.open_file(str(out))
-    np.testing.assert_array_equal(window.document.mask, saved)
-    assert not window.document.dirty
+    window.files.open_file(str(out))
+    np.testing.assert_array_equal(window.workspace.current.document.mask, saved)
+    assert not window.workspace.current.document.dirty
 
 
 def test_export_annotated_png(qtbot, window, demo_night, tmp_path):
-    window.open_file(demo_night.lights[0])
-    window.stars_panel.detect()
-    wait(qtbot, window.stars_panel)
-    window.regions_panel.tool_buttons["circle"].setChecked(True)
+    window.files.open_file(demo_night.lights[0])
+    window.panels["stars"].detect()
+    wait(qtbot, window.panels["stars"])
+    window.panels["regions"].tool_buttons["circle"].setChecked(True)
     window.canvas.clicked.emit(100.0, 100.0)
     native = tmp_path / "native.png"
-    assert window.export_png(str(native), as_view=False)
+    assert window.editing.export_png(str(native), as_view=False)
     assert iio.imread(native).shape == (256 + 46, 256, 3)
     window.canvas.zoom_to(2.0)
     window.canvas.center_on(100, 100)
     view = tmp_path / "view.png"
-    assert window.export_png(str(view), as_view=True)
+    assert window.editing.export_png(str(view), as_view=True)
     shape = iio.imread(view).shape
     r0, r1, c0, c1 = window.canvas.visible_box()
     assert shape[1] == (c1 - c0) * 2 and shape[0] == (r1 - r0) * 2 + 46

@@ -115,36 +115,36 @@ def test_grid_lines_sit_on_round_coordinates_and_are_labelled():
 
 
 def test_window_draws_contours_grid_and_compass(window, demo_night):
-    assert window.open_file(demo_night.lights[0])
-    window.contour_action.trigger()
+    assert window.files.open_file(demo_night.lights[0])
+    window.menus["overlay_contours"].trigger()
     assert len(window.canvas.overlay("contours")) >= 1
-    window.set_contour_options("1000, 2000, 4000;2")
-    assert window.contour_levels_drawn == [1000.0, 2000.0, 4000.0]
-    assert window.contour_smooth == 2.0
-    window.set_contour_options("nonsense")
+    window.overlays.set_contour_options("1000, 2000, 4000;2")
+    assert window.overlays.contour_levels_drawn == [1000.0, 2000.0, 4000.0]
+    assert window.overlays.contour_smooth == 2.0
+    window.overlays.set_contour_options("nonsense")
     assert "cannot read" in window.last_error
-    window.set_contour_options(";1")  # no levels typed: back to the scale limits
+    window.overlays.set_contour_options(";1")  # no levels typed: back to the scale limits
     c = window.canvas._colourings[0]
-    assert window.contour_manual is None
-    assert window.contour_levels_drawn == pytest.approx(
-        contour_levels(c.low, c.high, window.contour_count)
+    assert window.overlays.contour_manual is None
+    assert window.overlays.contour_levels_drawn == pytest.approx(
+        contour_levels(c.low, c.high, window.overlays.contour_count)
     )
-    window.set_contour_options("0")
+    window.overlays.set_contour_options("0")
     assert "at least one" in window.last_error
-    window.set_contour_options("5")
-    window.grid_action.trigger()
+    window.overlays.set_contour_options("5")
+    window.menus["overlay_grid"].trigger()
     items = window.canvas.overlay("grid")
     assert any(type(i).__name__ == "TextItem" for i in items)
-    window.compass_action.trigger()
+    window.menus["overlay_compass"].trigger()
     assert len(window.canvas.overlay("compass")) == 4
     # A frame without WCS clears the grid and says why.
-    window.show_array(np.ones((50, 50), np.float32), name="plain")
+    window.files.show_array(np.ones((50, 50), np.float32), name="plain")
     assert window.canvas.overlay("grid") == []
-    assert not window.grid_action.isChecked()
+    assert not window.menus["overlay_grid"].isChecked()
     assert "no WCS" in window.last_error
     # A constant image has no contours: said, and the last image's are gone.
     assert window.canvas.overlay("contours") == []
-    assert not window.contour_action.isChecked()
+    assert not window.menus["overlay_contours"].isChecked()
 
 
 def test_grid_of_a_box_is_finer_and_labelled_inside_it():
@@ -165,9 +165,9 @@ def test_grid_of_a_box_is_finer_and_labelled_inside_it():
 
 
 def test_window_grid_and_compass_follow_the_view(qtbot, window, demo_night):
-    assert window.open_file(demo_night.lights[0])
-    window.grid_action.trigger()
-    window.compass_action.trigger()
+    assert window.files.open_file(demo_night.lights[0])
+    window.menus["overlay_grid"].trigger()
+    window.menus["overlay_compass"].trigger()
     window.canvas.zoom_to(8.0)
     window.canvas.center_on(60, 200)
     qtbot.wait(300)  # the redraw waits for the view to settle

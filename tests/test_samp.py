@@ -11,7 +11,7 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from skyglass.processing.errors import SkyglassError
-from skyglass.samp import fetch, file_url, samp_module
+from skyglass.samp_link import fetch, file_url, samp_module
 
 samp = samp_module()
 samp.conf.use_internet = False
@@ -81,9 +81,9 @@ def _wait_reply(qtbot, peer, tag):
 
 
 def test_round_trip_with_a_client(qtbot, window, demo_night, hub, peer):
-    assert window.samp_connect(True)
-    assert window.samp_action.isChecked()
-    assert window.samp.hub is None  # the running hub was used, not a second one
+    assert window.samp.set_connected(True)
+    assert window.menus["samp_connect"].isChecked()
+    assert window.samp.link.hub is None  # the running hub was used, not a second one
     me = peer.skyglass_id()
     subscribed = peer.client.get_subscriptions(me)
     assert {"image.load.fits", "table.load.votable", "table.load.fits", "coord.pointAt.sky"} <= set(
@@ -91,12 +91,14 @@ def test_round_trip_with_a_client(qtbot, window, demo_night, hub, peer):
     )
 
     # image.load.fits: the image opens as a new frame.
-    assert window.open_file(demo_night.lights[0])
+    assert window.files.open_file(demo_night.lights[0])
     path = demo_night.lights[1]
     peer.call(me, "image.load.fits", "img", url=file_url(path), name="second")
     reply = _wait_reply(qtbot, peer, "img")
     assert reply["samp.status"] == "samp.ok"
-    assert len(window.frames) == 2 and window.document.name == os.path.basename(path)
+    assert len(
+        window.workspace.frames
+    ) == 2 and window.workspace.current.document.name == os.path.basename(path)
 
     # table.load.votable: the table's stars are marked where the WCS puts them.
     truth = Table.read(os.path.join(demo_night.truth, "stars.ecsv"))
@@ -127,11 +129,11 @@ def test_round_trip_with_a_client(qtbot, window, demo_night, hub, peer):
     reply = _wait_reply(qtbot, peer, "bad")
     assert reply["samp.status"] == "samp.error"
     assert "does not exist" in reply["samp.error"]["samp.errortxt"]
-    assert len(window.frames) == 2
+    assert len(window.workspace.frames) == 2
 
     # Sending: the peer receives the image (the original, unchanged file) ...
     peer.event.clear()
-    assert window.samp_send_image()
+    assert window.samp.send_image()
     qtbot.waitUntil(peer.event.is_set, timeout=10000)
     mtype, params = peer.got[-1]
     assert mtype == "image.load.fits"
@@ -139,10 +141,10 @@ def test_round_trip_with_a_client(qtbot, window, demo_night, hub, peer):
     np.testing.assert_array_equal(fits.getdata(received), fits.getdata(path))
 
     # ... and the star catalogue as a VOTable with RA/Dec UCDs.
-    window.stars_panel.detect()
-    qtbot.waitUntil(lambda: window.stars_panel.catalog is not None, timeout=30000)
+    window.panels["stars"].detect()
+    qtbot.waitUntil(lambda: window.panels["stars"].catalog is not None, timeout=30000)
     peer.event.clear()
-    assert window.samp_send_catalog()
+    assert window.samp.send_catalog()
     qtbot.waitUntil(peer.event.is_set, timeout=10000)
     mtype, params = peer.got[-1]
     assert mtype == "table.load.votable"
@@ -151,46 +153,46 @@ def test_round_trip_with_a_client(qtbot, window, demo_night, hub, peer):
     sent = parse_single_table(fetch(params["url"], str(demo_night.truth)))
     ucds = {f.name: f.ucd for f in sent.fields}
     assert ucds["ra"] == "pos.eq.ra;meta.main" and ucds["dec"] == "pos.eq.dec;meta.main"
-    assert len(sent.array) == len(window.stars_panel.catalog)
-    np.testing.assert_allclose(sent.array["ra"], window.stars_panel.catalog["ra"])
+    assert len(sent.array) == len(window.panels["stars"].catalog)
+    np.testing.assert_allclose(sent.array["ra"], window.panels["stars"].catalog["ra"])
 
-    window.samp_connect(False)
-    assert not window.samp.connected and not window.samp_action.isChecked()
+    window.samp.set_connected(False)
+    assert not window.samp.connected and not window.menus["samp_connect"].isChecked()
 
 
 def test_edited_image_is_sent_as_it_is_now(qtbot, window, demo_night, hub, peer, tmp_path):
-    assert window.open_file(demo_night.lights[0])
-    assert window.samp_connect(True)
-    window.show_edit_panel()
-    window.edit_panel.select("flip_x")
-    window.edit_panel.apply()
-    qtbot.waitUntil(lambda: window.edit_panel.job is None, timeout=30000)
+    assert window.files.open_file(demo_night.lights[0])
+    assert window.samp.set_connected(True)
+    window.menus["edit_panel"].trigger()
+    window.panels["edit"].select("flip_x")
+    window.panels["edit"].apply()
+    qtbot.waitUntil(lambda: window.panels["edit"].job is None, timeout=30000)
     peer.event.clear()
-    assert window.samp_send_image()
+    assert window.samp.send_image()
     qtbot.waitUntil(peer.event.is_set, timeout=10000)
     _, params = peer.got[-1]
     sent = fetch(params["url"], str(tmp_path))
     assert sent != demo_night.lights[0]
     np.testing.assert_allclose(fits.getdata(sent), fits.getdata(demo_night.lights[0])[:, ::-1])
-    window.samp_connect(False)
+    window.samp.set_connected(False)
 
 
 def test_starts_a_hub_when_none_runs(qtbot, window, private_hub):
     assert not private_hub.exists()
-    assert window.samp_connect(True)
-    assert window.samp.hub is not None and private_hub.exists()
+    assert window.samp.set_connected(True)
+    assert window.samp.link.hub is not None and private_hub.exists()
     other = SAMPIntegratedClient(name="other", addr="127.0.0.1")
     other.connect()  # found through SAMP_HUB, as TOPCAT would
     names = [other.get_metadata(c).get("samp.name") for c in other.get_registered_clients()]
     assert "Skyglass" in names
     other.disconnect()
-    window.samp_connect(False)
-    assert window.samp.hub is None and not private_hub.exists()
+    window.samp.set_connected(False)
+    assert window.samp.link.hub is None and not private_hub.exists()
 
 
 def test_without_a_connection_sending_says_so(window, demo_night):
-    assert window.open_file(demo_night.lights[0])
-    assert not window.samp_send_image()
+    assert window.files.open_file(demo_night.lights[0])
+    assert not window.samp.send_image()
     assert "not connected" in window.last_error
 
 

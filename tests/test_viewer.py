@@ -35,7 +35,7 @@ def move_mouse(qtbot, window, x, y):
 
 def test_open_file_shows_fits_orientation(window, marked):
     path, data = marked
-    assert window.open_file(str(path))
+    assert window.files.open_file(str(path))
     assert window.canvas.image_shape == (40, 50)
     # Linear minmax grey: (1,1) is the brightest pixel and is drawn at the lower left.
     assert screen_colour(window, 1, 1).red() == 255
@@ -43,12 +43,12 @@ def test_open_file_shows_fits_orientation(window, marked):
     ll = window.canvas.mapFromScene(window.canvas.vb.mapViewToScene(QtCore.QPointF(0.5, 0.5)))
     tr = window.canvas.mapFromScene(window.canvas.vb.mapViewToScene(QtCore.QPointF(49.5, 39.5)))
     assert ll.y() > tr.y() and ll.x() < tr.x()  # y up, x right
-    assert window.status_size.text().startswith("50 x 40")
+    assert window.status.size.text().startswith("50 x 40")
 
 
 def test_readout_at_known_pixels(qtbot, window, marked):
     path, data = marked
-    window.open_file(str(path))
+    window.files.open_file(str(path))
     move_mouse(qtbot, window, 1, 1)
     assert window.readout.last["x"] == 1 and window.readout.last["y"] == 1
     assert window.readout.value.text() == "1000 adu"
@@ -67,7 +67,7 @@ def test_readout_at_known_pixels(qtbot, window, marked):
 
 
 def test_readout_with_wcs(qtbot, window, demo_night):
-    window.open_file(demo_night.lights[0])
+    window.files.open_file(demo_night.lights[0])
     move_mouse(qtbot, window, 100, 120)
     from astropy.wcs import WCS
 
@@ -78,7 +78,7 @@ def test_readout_with_wcs(qtbot, window, demo_night):
 
 
 def test_arrow_keys_move_one_pixel(qtbot, window, marked):
-    window.open_file(str(marked[0]))
+    window.files.open_file(str(marked[0]))
     move_mouse(qtbot, window, 20, 10)
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, QtCore.Qt.Key.Key_Right)
@@ -88,17 +88,17 @@ def test_arrow_keys_move_one_pixel(qtbot, window, marked):
 
 
 def test_scale_limits_and_colormap_from_the_panel(window, marked):
-    window.open_file(str(marked[0]))
+    window.files.open_file(str(marked[0]))
     panel = window.scale_panel
     panel.mode.setCurrentIndex(panel.mode.findData("zscale"))
-    assert window.display.limits == "zscale"
+    assert window.workspace.current.display.limits == "zscale"
     low, high = window.canvas._colourings[0].low, window.canvas._colourings[0].high
     from skyglass.processing.display.limits import zscale_limits
 
     assert (low, high) == pytest.approx(zscale_limits(marked[1]))
     assert panel.low.value() == pytest.approx(low, abs=1e-3)
     panel.scale.setCurrentIndex(panel.scale.findData("log"))
-    assert window.display.scale == "log" and panel.exponent.isEnabled()
+    assert window.workspace.current.display.scale == "log" and panel.exponent.isEnabled()
     panel.cmap.setCurrentIndex(panel.cmap.findData("heat"))
     c = screen_colour(window, 1, 1)
     assert (c.red(), c.green(), c.blue()) == (255, 255, 255)  # saturated end of heat
@@ -106,16 +106,16 @@ def test_scale_limits_and_colormap_from_the_panel(window, marked):
     assert mid.red() != mid.blue()  # colour, not grey
     panel.invert.setChecked(True)
     assert screen_colour(window, 1, 1).red() == 0
-    assert window.cmap_actions["heat"].isChecked() and window.invert_action.isChecked()
+    assert window.menus["cmap:" + "heat"].isChecked() and window.menus["invert"].isChecked()
 
 
 def test_user_limits_from_boxes_and_histogram_lines(window, marked):
-    window.open_file(str(marked[0]))
+    window.files.open_file(str(marked[0]))
     panel = window.scale_panel
     panel.low.setValue(0.0)
     panel.high.setValue(50.0)
     panel.high.editingFinished.emit()
-    assert window.display.limit_spec.mode == "user"
+    assert window.workspace.current.display.limit_spec.mode == "user"
     assert (window.canvas._colourings[0].low, window.canvas._colourings[0].high) == (0.0, 50.0)
     panel.high_line.setValue(200.0)  # dragging the line
     assert window.canvas._colourings[0].high == 200.0
@@ -123,7 +123,7 @@ def test_user_limits_from_boxes_and_histogram_lines(window, marked):
 
 
 def test_contrast_bias_by_right_drag(window, marked):
-    window.open_file(str(marked[0]))
+    window.files.open_file(str(marked[0]))
 
     class Drag:
         def __init__(self, start, finish, dx, dy):
@@ -150,13 +150,13 @@ def test_contrast_bias_by_right_drag(window, marked):
     vb = window.canvas.vb
     vb.mouseDragEvent(Drag(True, False, 0, 0))
     vb.mouseDragEvent(Drag(False, True, vb.width() * 0.2, -vb.height() / 4))
-    assert window.display.contrast == pytest.approx(2.0)
-    assert window.display.bias == pytest.approx(0.7)
+    assert window.workspace.current.display.contrast == pytest.approx(2.0)
+    assert window.workspace.current.display.bias == pytest.approx(0.7)
     assert window.scale_panel.contrast.value() == 200
 
 
 def test_zoom_and_pan(qtbot, window, marked):
-    window.open_file(str(marked[0]))
+    window.files.open_file(str(marked[0]))
     canvas = window.canvas
     canvas.zoom_to(1.0)
     assert canvas.zoom() == pytest.approx(1.0)
@@ -209,14 +209,14 @@ def test_hdu_switching_and_tables(tmp_path, window):
             fits.ImageHDU(np.full((6, 7), 9.0, np.float32), name="ERR"),
         ]
     ).writeto(path)
-    window.open_file(str(path))
-    assert window.document.image.hdu_index == 1
-    combo = window.hdu_combo
+    window.files.open_file(str(path))
+    assert window.workspace.current.document.image.hdu_index == 1
+    combo = window.toolbar.hdu_combo
     assert combo.count() == 4
     model = combo.model()
     assert not model.item(2).isEnabled() and "table" in combo.itemText(2)
-    window._on_hdu_chosen(3)
-    assert window.document.image.hdu_index == 3
+    window.files.open_hdu(3)
+    assert window.workspace.current.document.image.hdu_index == 3
     assert window.canvas.image_shape == (6, 7)
     window.readout.show_position(2, 2)
     assert window.readout.last["value"] == 9.0
@@ -224,17 +224,17 @@ def test_hdu_switching_and_tables(tmp_path, window):
 
 def test_cube_planes_and_play(qtbot, window, write_fits):
     cube = np.stack([np.full((10, 12), v, np.float32) for v in (1.0, 2.0, 3.0, 4.0)])
-    window.open_file(str(write_fits(cube, name="cube.fits")))
-    assert window.plane_slider.isVisible() and window.plane_slider.maximum() == 4
-    window.plane_spin.setValue(3)
-    assert window.document.image.plane_index == 2
+    window.files.open_file(str(write_fits(cube, name="cube.fits")))
+    assert window.toolbar.plane_slider.isVisible() and window.toolbar.plane_slider.maximum() == 4
+    window.toolbar.plane_spin.setValue(3)
+    assert window.workspace.current.document.image.plane_index == 2
     window.readout.show_position(5, 5)
     assert window.readout.last["value"] == 3.0
-    assert "plane 3/4" in window.status_size.text()
-    window.play_button.setChecked(True)
-    qtbot.waitUntil(lambda: window.document.image.plane_index == 3, timeout=2000)
-    window.play_button.setChecked(False)
-    assert not window._playing.isActive()
+    assert "plane 3/4" in window.status.size.text()
+    window.toolbar.play_button.setChecked(True)
+    qtbot.waitUntil(lambda: window.workspace.current.document.image.plane_index == 3, timeout=2000)
+    window.toolbar.play_button.setChecked(False)
+    assert not window.toolbar.timer.isActive()
 
 
 def test_colour_png_is_a_composite_by_default(tmp_path, window):
@@ -246,30 +246,30 @@ def test_colour_png_is_a_composite_by_default(tmp_path, window):
     pixels[0, 0] = (0, 0, 0)
     path = tmp_path / "colour.png"
     iio.imwrite(path, pixels)
-    window.open_file(str(path))
-    assert window._rgb_action.isVisible() and window.rgb_check.isChecked()
+    window.files.open_file(str(path))
+    assert window.toolbar._rgb_action.isVisible() and window.toolbar.rgb_check.isChecked()
     # The picture's top-left (black) is FITS (1, 20).
     c = screen_colour(window, 1, 20)
     assert (c.red(), c.green(), c.blue()) == (0, 0, 0)
     c = screen_colour(window, 30, 10)
     assert c.red() == 255 and c.green() == 0 and c.blue() == 255
-    window.rgb_check.setChecked(False)
-    assert len(window.canvas._planes) == 1 and window.plane_slider.isEnabled()
+    window.toolbar.rgb_check.setChecked(False)
+    assert len(window.canvas._planes) == 1 and window.toolbar.plane_slider.isEnabled()
 
 
 def test_bad_file_keeps_the_window_working(tmp_path, window, marked):
-    window.open_file(str(marked[0]))
+    window.files.open_file(str(marked[0]))
     bad = tmp_path / "broken.fits"
     bad.write_bytes(b"this is not FITS" * 300)
-    assert not window.open_file(str(bad))
+    assert not window.files.open_file(str(bad))
     assert "broken.fits" in window.last_error and "not a FITS file" in window.last_error
-    assert window.document.name == "marked.fits"
-    assert not window.open_file(str(tmp_path / "missing.fits"))
+    assert window.workspace.current.document.name == "marked.fits"
+    assert not window.files.open_file(str(tmp_path / "missing.fits"))
     assert "no such file" in window.last_error
     table_only = tmp_path / "table.fits"
     tb = fits.BinTableHDU.from_columns([fits.Column(name="x", format="E", array=[1.0])])
     fits.HDUList([fits.PrimaryHDU(), tb]).writeto(table_only)
-    assert not window.open_file(str(table_only))
+    assert not window.files.open_file(str(table_only))
     assert "no image" in window.last_error
     window.canvas.zoom_in()  # still responsive
     assert window.canvas.image_shape == (40, 50)
@@ -279,7 +279,7 @@ def test_nan_pixels_in_the_nan_colour(window, write_fits):
     data = np.ones((10, 10), np.float32)
     data[4, 4] = np.nan
     data[0, 0] = 0.0
-    window.open_file(str(write_fits(data, name="nan.fits")))
+    window.files.open_file(str(write_fits(data, name="nan.fits")))
     c = screen_colour(window, 5, 5)
     assert (c.red(), c.green(), c.blue()) == (255, 255, 255)
     assert screen_colour(window, 1, 1).red() == 0
@@ -294,29 +294,31 @@ def test_nan_colour_can_be_chosen_and_persists(monkeypatch, qtbot, tmp_path, wri
     w.show()
     data = np.ones((10, 10), np.float32)
     data[4, 4] = np.nan
-    w.open_file(str(write_fits(data, name="nan2.fits")))
+    w.files.open_file(str(write_fits(data, name="nan2.fits")))
     monkeypatch.setattr(
         QtWidgets.QColorDialog, "getColor", staticmethod(lambda *a, **k: QtGui.QColor(0, 200, 0))
     )
-    w.choose_nan_colour()
+    w.image.choose_nan_colour()
     c = screen_colour(w, 5, 5)
     assert (c.red(), c.green(), c.blue()) == (0, 200, 0)
     w.close()
     again = MainWindow(QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat))
     qtbot.addWidget(again)
-    assert again.display.nan_color == (0, 200, 0)
+    assert again.workspace.default_display.nan_color == (0, 200, 0)
 
 
 def test_constant_image_opens(window, write_fits):
-    assert window.open_file(str(write_fits(np.full((16, 16), 4.0, np.float32), name="c.fits")))
+    assert window.files.open_file(
+        str(write_fits(np.full((16, 16), 4.0, np.float32), name="c.fits"))
+    )
     assert window.canvas._colourings[0].low == window.canvas._colourings[0].high == 4.0
     assert screen_colour(window, 8, 8).red() == 0
 
 
 def test_header_dialog_and_search(window, marked):
-    window.open_file(str(marked[0]))
-    window.show_header()
-    dialog = window._header_dialog
+    window.files.open_file(str(marked[0]))
+    window.files.show_header()
+    dialog = window.files.header_dialog
     assert "NAXIS1  =                   50" in dialog.text.toPlainText()
     dialog.search.setText("BUNIT")
     assert dialog.text.textCursor().selectedText() == "BUNIT"
@@ -326,7 +328,7 @@ def test_header_dialog_and_search(window, marked):
 
 
 def test_magnifier_panner_and_colorbar(qtbot, window, marked):
-    window.open_file(str(marked[0]))
+    window.files.open_file(str(marked[0]))
     move_mouse(qtbot, window, 1, 1)
     assert window.magnifier._image is not None
     assert window.panner._image is not None
@@ -341,18 +343,19 @@ def test_settings_and_recent_files_persist(qtbot, tmp_path, marked):
     ini = str(tmp_path / "persist.ini")
     first = MainWindow(QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat))
     qtbot.addWidget(first)
-    first.open_file(str(marked[0]))
-    first._set_field(cmap="viridis", scale="sqrt", limits="zscale")
+    first.files.open_file(str(marked[0]))
+    first.image.update_display(cmap="viridis", scale="sqrt", limits="zscale")
     first.close()
     second = MainWindow(QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat))
     qtbot.addWidget(second)
-    assert (second.display.cmap, second.display.scale, second.display.limits) == (
+    display = second.workspace.default_display
+    assert (display.cmap, display.scale, display.limits) == (
         "viridis",
         "sqrt",
         "zscale",
     )
-    assert second.recent_files()[0].endswith("marked.fits")
-    assert second.recent_menu.actions()[0].text() == "marked.fits"
+    assert second.files.recent_files()[0].endswith("marked.fits")
+    assert second.menus.menus["File/Open &Recent"].actions()[0].text() == "marked.fits"
 
 
 def test_drag_and_drop_opens(window, marked):
@@ -366,7 +369,10 @@ def test_drag_and_drop_opens(window, marked):
         QtCore.Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)
-    assert window.document is not None and window.document.name == "marked.fits"
+    assert (
+        window.workspace.current.document is not None
+        and window.workspace.current.document.name == "marked.fits"
+    )
 
 
 def test_demo_night_opens_when_no_file(monkeypatch, tmp_path, window):
@@ -374,6 +380,9 @@ def test_demo_night_opens_when_no_file(monkeypatch, tmp_path, window):
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(skyglass.paths, "DEMO_SIZE", 96)
-    window.open_demo()
-    assert window.document is not None and window.document.name == "light_V_001.fits"
+    window.files.open_demo()
+    assert (
+        window.workspace.current.document is not None
+        and window.workspace.current.document.name == "light_V_001.fits"
+    )
     assert (skyglass.paths.demo_dir() / ".complete").exists()

@@ -20,9 +20,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from skyglass.processing.display.render import LutApplier
+from skyglass.processing.display.view import MAX_ZOOM, MIN_ZOOM, View
 
-MIN_ZOOM = 1.0 / 32.0
-MAX_ZOOM = 32.0
 WHEEL_STEP = 2.0**0.25  # four wheel notches double the zoom
 
 
@@ -326,6 +325,16 @@ class ImageCanvas(pg.GraphicsView):
         """Centre of the view in scene coordinates."""
         r = self.vb.viewRect()
         return r.center().x(), r.center().y()
+
+    def view(self) -> View:
+        """The FITS pixel at the centre of the view and the zoom."""
+        cx, cy = self.view_center()
+        return View(cx + 0.5, cy + 0.5, self.zoom())
+
+    def set_view(self, view: View) -> None:
+        """Show ``view`` (centre and zoom)."""
+        self.set_zoom(view.zoom)
+        self.center_on(view.x, view.y)
 
     def set_zoom(self, zoom: float, center: QtCore.QPointF | None = None) -> None:
         """Zoom to ``zoom`` (clamped to 1/32..32), keeping ``center`` (scene) fixed on screen."""

@@ -38,3 +38,8 @@ class HistoryPanel(QtWidgets.QListWidget):
             item.setFont(font)
         self.setCurrentRow(index)
         self.blockSignals(False)
+
+    def set_frame(self, state) -> None:
+        """Show the history of a frame's document (empty when it has none)."""
+        history = state.document.history if state is not None else None
+        self.show_history(history.steps if history else [], history.index if history else 0)

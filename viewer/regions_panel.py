@@ -138,9 +138,17 @@ def make_item(region) -> RegionItem:
 
 
 class RegionsPanel(QtWidgets.QWidget):
-    """Region tools, statistics, plots, DS9 files and masks.
+    """Region tools, statistics, plots, DS9 files and masks (see ``__init__``).
 
-    Given by the window: the canvas ``vb`` (a ViewBox to add items to), ``current()`` (the
+    Signals
+    -------
+    regionsChanged()
+        The user added, moved, edited or deleted a region.
+    """
+
+    regionsChanged = QtCore.Signal()
+
+    """Given by the window: the canvas ``vb`` (a ViewBox to add items to), ``current()`` (the
     displayed image, with ``data`` and ``header``), ``wcs()``, and mask accessors
     ``get_mask()`` / ``set_mask(mask)``.
     """
@@ -358,10 +366,23 @@ class RegionsPanel(QtWidgets.QWidget):
         self.items.append(item)
         self.list.addItem(item.label)
         self.list.setCurrentRow(len(self.items) - 1)
+        self.regionsChanged.emit()
         return item
 
     def regions(self) -> list:
         return [it.to_region() for it in self.items]
+
+    def set_frame(self, state) -> None:
+        """Show a frame's regions and mask (no regionsChanged: nothing was edited)."""
+        self.blockSignals(True)
+        try:
+            self.clear_regions()
+            for region in state.regions if state is not None else []:
+                self.add_region(region)
+        finally:
+            self.blockSignals(False)
+        mask = state.document.mask if state is not None else None
+        self.mask_info.setText("no mask" if mask is None else f"{int(mask.sum())} pixels masked")
 
     def clear_regions(self) -> None:
         for it in self.items:
@@ -378,11 +399,13 @@ class RegionsPanel(QtWidgets.QWidget):
             del self.items[row]
             self.list.takeItem(row)
             self.update_stats()
+            self.regionsChanged.emit()
 
     def _changed(self) -> None:
         for i, it in enumerate(self.items):
             self.list.item(i).setText(it.label)
         self.update_stats()
+        self.regionsChanged.emit()
 
     def selected(self):
         row = self.list.currentRow()
@@ -547,7 +570,10 @@ class RegionsPanel(QtWidgets.QWidget):
         """Brush stroke at FITS (x, y)."""
         from skyglass.processing.measure.masks import paint
 
-        mask = self._mask_or_empty()
+        # Paint in place: a stroke touches a few pixels, not worth a copy of the mask.
+        mask = self._get_mask()
+        if mask is None:
+            mask = np.zeros(self._shape(), bool)
         paint(mask, x, y, self.brush_size.value(), not self.erase.isChecked())
         self._update_mask(mask)
 

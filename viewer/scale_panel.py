@@ -9,30 +9,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from skyglass.processing.display.colormaps import COLORMAPS
+from skyglass.processing.display.limits import LIMIT_CHOICES
 from skyglass.processing.display.render import DisplaySettings
 from skyglass.processing.display.stretch import SCALES
-
-LIMIT_CHOICES = [
-    ("minmax", "minmax"),
-    ("zscale", "zscale"),
-    ("zmax", "zmax"),
-    ("99.5%", "99.5"),
-    ("99%", "99"),
-    ("98%", "98"),
-    ("95%", "95"),
-    ("90%", "90"),
-    ("user", "user"),
-]
-SCALE_TIPS = {
-    "linear": "y = x",
-    "log": "y = log10(a x + 1) / log10(a), a = exponent",
-    "pow": "y = (a^x - 1) / a, a = exponent",
-    "sqrt": "y = sqrt(x)",
-    "squared": "y = x^2",
-    "asinh": "y = asinh(10 x) / 3",
-    "sinh": "y = sinh(3 x) / 10",
-    "histequ": "histogram equalisation: equal numbers of pixels per colour",
-}
 
 
 class ScalePanel(QtWidgets.QWidget):
@@ -55,10 +34,10 @@ class ScalePanel(QtWidgets.QWidget):
         layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.scale = QtWidgets.QComboBox()
-        for name in SCALES:
+        for name, scale in SCALES.items():
             self.scale.addItem(name, name)
             self.scale.setItemData(
-                self.scale.count() - 1, SCALE_TIPS[name], QtCore.Qt.ItemDataRole.ToolTipRole
+                self.scale.count() - 1, scale.tip, QtCore.Qt.ItemDataRole.ToolTipRole
             )
         self.scale.setToolTip("Scale function applied between the limits (DS9's formulas)")
         self.exponent = QtWidgets.QDoubleSpinBox()
@@ -73,8 +52,9 @@ class ScalePanel(QtWidgets.QWidget):
         layout.addRow("Scale", row)
 
         self.mode = QtWidgets.QComboBox()
-        for label, value in LIMIT_CHOICES:
+        for value, label, tip in LIMIT_CHOICES:
             self.mode.addItem(label, value)
+            self.mode.setItemData(self.mode.count() - 1, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.mode.setToolTip("How the display limits are chosen (zscale: IRAF/DS9 algorithm)")
         layout.addRow("Limits", self.mode)
 
@@ -118,8 +98,11 @@ class ScalePanel(QtWidgets.QWidget):
         layout.addRow(reset)
 
         self.cmap = QtWidgets.QComboBox()
-        for name in COLORMAPS:
+        for name, cmap in COLORMAPS.items():
             self.cmap.addItem(name, name)
+            self.cmap.setItemData(
+                self.cmap.count() - 1, cmap.tip, QtCore.Qt.ItemDataRole.ToolTipRole
+            )
         self.cmap.setToolTip("Colormap")
         self.invert = QtWidgets.QCheckBox("Invert")
         self.invert.setToolTip("Reverse the colormap")

@@ -243,11 +243,20 @@ class StarsPanel(QtWidgets.QWidget):
         self.status.setText("Finding stars...")
         self.job.start()
 
+    def set_frame(self, state) -> None:
+        """Show a frame's catalogue; gain and read noise from its header."""
+        self._show_catalog(state.catalog if state is not None else None)
+        if state is not None:
+            self.set_header_defaults(state.document.image.header)
+
     def set_catalog(self, table) -> None:
-        """Show a catalogue (and its circles on the image)."""
+        """A new catalogue for the current frame (shown here and circled on the image)."""
+        self._show_catalog(table)
+        self._show_stars(table)
+
+    def _show_catalog(self, table) -> None:
         self.catalog = table
         self._fill_table()
-        self._show_stars(table)
         meta = table.meta if table is not None else {}
         if table is not None:
             self.status.setText(

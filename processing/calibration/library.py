@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from astropy.io import fits
 
 from skyglass.processing.errors import ImageReadError
+from skyglass.processing.io.formats import patterns
 
 KINDS = ("bias", "dark", "flat", "light", "unknown")
-FITS_PATTERNS = ("*.fits", "*.fit", "*.fts", "*.fits.gz", "*.fit.gz", "*.fz")
 
 _TYPE_WORDS = {
     "bias": ("bias", "zero"),
@@ -93,7 +93,7 @@ def find_fits(folder: str) -> list[str]:
     if not os.path.isdir(folder):
         raise ImageReadError(f"{folder}: no such folder.")
     found = set()
-    for pattern in FITS_PATTERNS:
+    for pattern in patterns(observing_only=True):
         found.update(glob.glob(os.path.join(folder, pattern)))
     return sorted(found)
 

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from skyglass.processing.calibration.library import FITS_PATTERNS
 from skyglass.processing.errors import SkyglassError
+from skyglass.processing.io.formats import patterns
 
 _BLOCK = 2880
 
@@ -164,7 +164,7 @@ class FolderFollower:
         files = [
             os.path.join(self.folder, n)
             for n in names
-            if any(fnmatch.fnmatch(n.lower(), p) for p in FITS_PATTERNS)
+            if any(fnmatch.fnmatch(n.lower(), p) for p in patterns(observing_only=True))
         ]
         files = [f for f in files if os.path.isfile(f)]
         return sorted(files, key=lambda f: (os.path.getmtime(f), f))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -104,26 +106,6 @@ _SLS_KNOTS = [
 
 _PERCEPTUAL = ("viridis", "magma", "inferno", "plasma", "cividis")
 
-#: Every colormap name, in menu order.
-COLORMAPS = (
-    "grey",
-    "heat",
-    "cool",
-    "rainbow",
-    *_PERCEPTUAL,
-    "a",
-    "b",
-    "bb",
-    "he",
-    "i8",
-    "sls",
-    "aips0",
-    "hsv",
-    "red",
-    "green",
-    "blue",
-)
-
 
 def _sao_table(knots, n: int) -> np.ndarray:
     x = np.arange(n) / n
@@ -204,16 +186,80 @@ def colormap_table(name: str, ncolors: int = NCOLORS) -> np.ndarray:
         Number of cells.
     """
     key = check_colormap(name)
-    if key in _SAO:
-        rgb = _sao_table(_SAO[key], ncolors)
-    elif key in _LUT:
-        rgb = _lut_table(_LUT[key], ncolors)
-    elif key == "sls":
-        rgb = _lut_table(_sls_entries(), ncolors)
-    elif key == "hsv":
-        rgb = _lut_table(_hsv_entries(), ncolors)
-    else:
-        rgb = _lut_table(_perceptual_entries(key), ncolors)
+    rgb = np.asarray(COLORMAPS[key].rgb(ncolors), dtype=np.float64)
     table = np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
     table.setflags(write=False)
     return table
+
+
+@dataclass(frozen=True)
+class Colormap:
+    """A colormap (DS9's Color menu).
+
+    Attributes
+    ----------
+    name : str
+        What menus, the CLI and DS9 commands call it.
+    tip : str
+        Where it comes from, for tooltips.
+    rgb : callable
+        ``rgb(n)`` returns ``(n, 3)`` floats in [0, 1], dark end first.
+    """
+
+    name: str
+    tip: str
+    rgb: Callable[[int], np.ndarray]
+
+
+#: Every colormap by name, in menu order (iterating gives the names).
+COLORMAPS: dict[str, Colormap] = {}
+
+
+def register_colormap(cmap: Colormap) -> Colormap:
+    """Add a colormap; menus, the scale panel and ``render --cmap`` offer it at once."""
+    COLORMAPS[cmap.name] = cmap
+    colormap_table.cache_clear()
+    return cmap
+
+
+def unregister_colormap(name: str) -> None:
+    """Remove a colormap (tests add and remove dummy ones)."""
+    COLORMAPS.pop(name, None)
+    colormap_table.cache_clear()
+
+
+def _builtin(name: str) -> Colormap:
+    if name in _SAO:
+        return Colormap(name, "DS9 (SAO ramp)", lambda n, k=_SAO[name]: _sao_table(k, n))
+    if name in _LUT:
+        return Colormap(name, "DS9 (colour list)", lambda n, c=_LUT[name]: _lut_table(c, n))
+    if name == "sls":
+        return Colormap(name, "DS9 (SLS)", lambda n: _lut_table(_sls_entries(), n))
+    if name == "hsv":
+        return Colormap(name, "DS9 (HSV)", lambda n: _lut_table(_hsv_entries(), n))
+    return Colormap(
+        name,
+        "perceptually uniform (matplotlib)",
+        lambda n, k=name: _lut_table(_perceptual_entries(k), n),
+    )
+
+
+for _name in (
+    "grey",
+    "heat",
+    "cool",
+    "rainbow",
+    *_PERCEPTUAL,
+    "a",
+    "b",
+    "bb",
+    "he",
+    "i8",
+    "sls",
+    "aips0",
+    "hsv",
+    "red",
+    "green",
+    "blue",
+):
+    register_colormap(_builtin(_name))

@@ -18,6 +18,18 @@ from skyglass.processing.errors import InvalidParameterError
 
 #: Limit modes by name; a number (``"97.5"``) is also a percentage mode.
 LIMIT_MODES = ("minmax", "zscale", "zmax", "99.5", "99", "98", "95", "90", "user")
+#: How each limit mode reads in menus and the scale panel: (value, label, tip).
+LIMIT_CHOICES = (
+    ("minmax", "minmax", "The lowest and highest pixel values"),
+    ("zscale", "zscale", "IRAF/DS9 zscale: the sky's range, good for faint detail"),
+    ("zmax", "zmax", "zscale's low limit and the highest pixel value"),
+    ("99.5", "99.5%", "Clip 0.25 % of the pixels at each end"),
+    ("99", "99%", "Clip 0.5 % of the pixels at each end"),
+    ("98", "98%", "Clip 1 % of the pixels at each end"),
+    ("95", "95%", "Clip 2.5 % of the pixels at each end"),
+    ("90", "90%", "Clip 5 % of the pixels at each end"),
+    ("user", "user", "Limits typed in or dragged on the histogram"),
+)
 #: Pixels in the grid sample used by minmax, zmax's max, percentiles and histograms.
 SAMPLE_TARGET = 1_000_000
 #: Up to this many pixels minmax scans the whole image, as DS9 does (a 4096 x 4096 image);

@@ -8,12 +8,64 @@ drawing costs one lookup per displayed pixel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from skyglass.processing.errors import InvalidParameterError
 
-#: Scale functions by DS9 name.
-SCALES = ("linear", "log", "pow", "sqrt", "squared", "asinh", "sinh", "histequ")
+
+@dataclass(frozen=True)
+class Scale:
+    """A scale function (DS9's Scale menu).
+
+    Attributes
+    ----------
+    name : str
+        What menus, the CLI and DS9 commands call it.
+    tip : str
+        Its formula, for tooltips and help.
+    fn : callable or None
+        ``fn(x, a)`` maps x in [0, 1] to y (``a`` is the exponent); None for scales
+        built from the data (``histequ``).
+    """
+
+    name: str
+    tip: str
+    fn: Callable[[np.ndarray, float], np.ndarray] | None
+
+
+#: Scale functions by DS9 name, in menu order (iterating gives the names).
+SCALES: dict[str, Scale] = {}
+
+
+def register_scale(scale: Scale) -> Scale:
+    """Add a scale; menus, the scale panel and ``render --scale`` offer it at once."""
+    SCALES[scale.name] = scale
+    return scale
+
+
+def unregister_scale(name: str) -> None:
+    """Remove a scale (tests add and remove dummy ones)."""
+    SCALES.pop(name, None)
+
+
+for _scale in (
+    Scale("linear", "y = x", lambda x, a: x.copy()),
+    Scale(
+        "log",
+        "y = log10(a x + 1) / log10(a), a = exponent",
+        lambda x, a: np.log10(a * x + 1.0) / np.log10(a),
+    ),
+    Scale("pow", "y = (a^x - 1) / a, a = exponent", lambda x, a: (np.power(a, x) - 1.0) / a),
+    Scale("sqrt", "y = sqrt(x)", lambda x, a: np.sqrt(x)),
+    Scale("squared", "y = x^2", lambda x, a: x * x),
+    Scale("asinh", "y = asinh(10 x) / 3", lambda x, a: np.arcsinh(10.0 * x) / 3.0),
+    Scale("sinh", "y = sinh(3 x) / 10", lambda x, a: np.sinh(3.0 * x) / 10.0),
+    Scale("histequ", "histogram equalisation: equal numbers of pixels per colour", None),
+):
+    register_scale(_scale)
 #: Entries in a stretch lookup table (DS9's SCALESIZE).
 LUT_SIZE = 16384
 #: DS9's default log/pow exponent.
@@ -53,21 +105,10 @@ def stretch(x: np.ndarray, scale: str, exponent: float = DEFAULT_EXPONENT) -> np
     a = float(exponent)
     if scale in ("log", "pow") and not a > 1.0:
         raise InvalidParameterError(f"{scale} exponent must be greater than 1, got {exponent}.")
-    if scale == "linear":
-        return x.copy()
-    if scale == "log":
-        return np.log10(a * x + 1.0) / np.log10(a)
-    if scale == "pow":
-        return (np.power(a, x) - 1.0) / a
-    if scale == "sqrt":
-        return np.sqrt(x)
-    if scale == "squared":
-        return x * x
-    if scale == "asinh":
-        return np.arcsinh(10.0 * x) / 3.0
-    if scale == "sinh":
-        return np.sinh(3.0 * x) / 10.0
-    raise InvalidParameterError("histequ needs the image histogram; use histequ_table().")
+    fn = SCALES[scale].fn
+    if fn is None:
+        raise InvalidParameterError(f"{scale} needs the image histogram; use histequ_table().")
+    return fn(x, a)
 
 
 def histequ_table(sample: np.ndarray, low: float, high: float, size: int = LUT_SIZE) -> np.ndarray:

@@ -109,6 +109,10 @@ class EditHistory:
         return frame
 
     # ------------------------------------------------------------ snapshots
+    def is_kept(self, index: int) -> bool:
+        """Whether state ``index`` is held in memory (no replay needed to show it)."""
+        return index in self._snapshots
+
     def _keep(self, index: int, frame: Frame) -> None:
         self._snapshots[index] = frame
         self._trim(protect=index)

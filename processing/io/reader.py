@@ -23,8 +23,8 @@ from skyglass.processing.io.scaled import ScaledArray
 
 log = logging.getLogger(__name__)
 
-RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
-FITS_SUFFIXES = {".fits", ".fit", ".fts", ".fz", ".gz", ".fits.gz", ".fit.gz", ".fts.gz"}
+RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz", ".fz")
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,14 @@ class LoadedImage:
 
 def _is_raster(path: str) -> bool:
     return Path(path).suffix.lower() in RASTER_SUFFIXES
+
+
+def _format_opener(path: str):
+    """The registered reader for ``path``; FITS for names no format claims (as DS9)."""
+    from skyglass.processing.io.formats import format_for
+
+    fmt = format_for(path)
+    return fmt.open if fmt is not None else _open_fits_image
 
 
 def _check_file(path: str) -> None:
@@ -402,10 +410,7 @@ def open_image(
     """
     path = os.fspath(path)
     _check_file(path)
-    if _is_raster(path):
-        image = _open_raster(path)
-    else:
-        image = _open_fits_image(path, hdu)
+    image = _format_opener(path)(path, hdu)
     image.set_plane(plane)
     log.info(
         "opened %s: HDU %s, plane %d of %d, %s",
@@ -529,3 +534,13 @@ def image_from_array(data, header: fits.Header | None = None, name: str = "image
         cube=ScaledArray(data[np.newaxis]),
         axis_shape=tuple(data.shape),
     )
+
+
+def _register_builtin_formats() -> None:
+    from skyglass.processing.io.formats import ImageFormat, register
+
+    register(ImageFormat("FITS", FITS_SUFFIXES, _open_fits_image, observing=True))
+    register(ImageFormat("PNG, JPEG, TIFF", RASTER_SUFFIXES, lambda path, hdu: _open_raster(path)))
+
+
+_register_builtin_formats()

@@ -1,0 +1,128 @@
+"""The built-in dock panels, registered in the panel table (see :mod:`skyglass.panels`).
+
+Each factory builds its panel and connects it to the model and the canvas; the main
+window only places the docks.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from skyglass.panels import PanelContext, PanelSpec, register_panel
+
+
+def _scale(ctx: PanelContext):
+    from skyglass.viewer.scale_panel import ScalePanel
+
+    return ScalePanel()
+
+
+class PixelPanel(QtWidgets.QWidget):
+    """Magnifier, panner, value/WCS readout and the 5 x 5 pixel table."""
+
+    def __init__(self, canvas) -> None:
+        from skyglass.viewer.readout import Magnifier, Panner, ReadoutPanel
+
+        super().__init__()
+        self.magnifier = Magnifier(canvas)
+        self.panner = Panner(canvas)
+        self.readout = ReadoutPanel()
+        lay = QtWidgets.QVBoxLayout(self)
+        pics = QtWidgets.QHBoxLayout()
+        for title, widget in (("Magnifier", self.magnifier), ("Panner", self.panner)):
+            box = QtWidgets.QVBoxLayout()
+            box.addWidget(QtWidgets.QLabel(title))
+            box.addWidget(widget)
+            pics.addLayout(box)
+        lay.addLayout(pics)
+        lay.addWidget(self.readout)
+
+
+def _pixel(ctx: PanelContext):
+    return PixelPanel(ctx.canvas)
+
+
+def _calibration(ctx: PanelContext):
+    from skyglass.viewer.calibration_panel import CalibrationPanel
+
+    return CalibrationPanel(
+        make_job=ctx.runner.job,
+        show=lambda data, header, name: ctx.files.show_array(data, header, name, keep_view=True),
+    )
+
+
+def _edit(ctx: PanelContext):
+    from skyglass.viewer.edit_panel import EditPanel
+
+    panel = EditPanel(
+        make_job=ctx.runner.job,
+        current=ctx.editing.editable,
+        visible_box=ctx.canvas.visible_box,
+        preview=ctx.canvas.show_patch,
+        end_preview=ctx.canvas.clear_patch,
+        applied=ctx.editing.applied,
+    )
+    ctx.canvas.clicked.connect(panel.image_clicked)
+    return panel
+
+
+def _history(ctx: PanelContext):
+    from skyglass.viewer.history_panel import HistoryPanel
+
+    panel = HistoryPanel()
+    panel.stateChosen.connect(ctx.editing.goto_state)
+    ctx.editing.historyChanged.connect(lambda: panel.set_frame(ctx.workspace.current))
+    return panel
+
+
+def _stars(ctx: PanelContext):
+    from skyglass.viewer.stars_panel import StarsPanel
+
+    ws = ctx.workspace
+    panel = StarsPanel(
+        make_job=ctx.runner.job,
+        current=ctx.editing.current_frame,
+        mask=lambda: ws.current.document.mask if ws.current is not None else None,
+        show_stars=ws.set_catalog,
+        go_to=ctx.overlays.go_to_star,
+    )
+    ctx.canvas.clicked.connect(panel.image_clicked)
+    return panel
+
+
+def _regions(ctx: PanelContext):
+    from skyglass.viewer.regions_panel import RegionsPanel
+
+    ws = ctx.workspace
+    panel = RegionsPanel(
+        ctx.canvas.vb,
+        ctx.editing.current_frame,
+        lambda: ws.current.wcs if ws.current is not None else None,
+        lambda: ws.current.document.mask if ws.current is not None else None,
+        ws.set_mask,
+    )
+    panel.regionsChanged.connect(lambda: ws.set_regions(panel.regions()))
+    panel.brush_button.toggled.connect(
+        lambda on: setattr(ctx.canvas, "brush", panel.paint if on else None)
+    )
+    ctx.canvas.clicked.connect(panel.image_clicked)
+    return panel
+
+
+def _nightlog(ctx: PanelContext):
+    from skyglass.viewer.nightlog_panel import NightLogPanel
+
+    return NightLogPanel()
+
+
+for _spec in (
+    PanelSpec("scale", "Scale", _scale, "right", visible=True, scroll=True, group="measure"),
+    PanelSpec("pixel", "Pixel", _pixel, "right", visible=True),
+    PanelSpec("calibration", "Calibration", _calibration, "left", group="tools"),
+    PanelSpec("edit", "Edit", _edit, "left", group="tools", scroll=True),
+    PanelSpec("history", "History", _history, "left"),
+    PanelSpec("stars", "Stars", _stars, "right", group="measure", scroll=True),
+    PanelSpec("regions", "Regions & masks", _regions, "right", group="measure", scroll=True),
+    PanelSpec("nightlog", "Night log", _nightlog, "bottom"),
+):
+    register_panel(_spec)

@@ -1,0 +1,251 @@
+"""Editing and saving: applied edits, undo/redo, Save As, recipe/script and PNG exports."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6 import QtCore, QtWidgets
+
+from skyglass import dialogs
+from skyglass.model.workspace import FrameState, Workspace
+from skyglass.processing.errors import SkyglassError
+
+
+class EditingController(QtCore.QObject):
+    """The edit history of the current frame and everything that writes files.
+
+    Parameters
+    ----------
+    workspace : Workspace
+    window : QMainWindow
+        Parent of the dialogs and owner of the status bar.
+    runner : JobRunner
+        Recomputes an undone state off the GUI thread when its snapshot was dropped.
+    show_error : callable
+    canvas : ImageCanvas
+        For "export the visible area as shown".
+    """
+
+    #: The history or the saved state changed (undo/redo actions, title, history list).
+    historyChanged = QtCore.Signal()
+
+    def __init__(self, workspace: Workspace, window, runner, show_error, canvas) -> None:
+        super().__init__()
+        self.ws = workspace
+        self.window = window
+        self.runner = runner
+        self.show_error = show_error
+        self.canvas = canvas
+        self.busy = False
+        for event in (workspace.current_changed, workspace.document_changed):
+            event.connect(lambda *_: self.historyChanged.emit())
+        workspace.mask_changed.connect(lambda *_: self.historyChanged.emit())
+
+    # ----------------------------------------------------------------- access
+    def _document(self):
+        state = self.ws.current
+        return state.document if state is not None else None
+
+    def editable(self):
+        """The current image as a Frame to edit (the history starts at the first edit)."""
+        doc = self._document()
+        if doc is None:
+            raise SkyglassError("open an image first.")
+        return doc.editable()
+
+    def current_frame(self):
+        """The displayed plane with its header (what measurements run on)."""
+        from skyglass.processing.io.frame import Frame
+
+        doc = self._document()
+        if doc is None:
+            raise SkyglassError("open an image first.")
+        return Frame(doc.pixels(), doc.image.header, name=doc.name)
+
+    @property
+    def history(self):
+        doc = self._document()
+        return doc.history if doc is not None else None
+
+    @property
+    def can_undo(self) -> bool:
+        h = self.history
+        return bool(h and h.can_undo) and not self.busy
+
+    @property
+    def can_redo(self) -> bool:
+        h = self.history
+        return bool(h and h.can_redo) and not self.busy
+
+    # ---------------------------------------------------------------- editing
+    def applied(self, step, frame) -> None:
+        """The edit panel applied ``step`` with result ``frame``."""
+        state = self.ws.current
+        state.document.push(step, frame)
+        if state.document.image.shape != frame.data.shape:
+            state.view = None
+        self.ws.document_edited(state)
+
+    def undo(self) -> None:
+        h = self.history
+        if h is not None and h.can_undo:
+            self.goto_state(h.index - 1)
+
+    def redo(self) -> None:
+        h = self.history
+        if h is not None and h.can_redo:
+            self.goto_state(h.index + 1)
+
+    def goto_state(self, index: int) -> None:
+        """Show the state after ``index`` steps; a state whose snapshot was dropped is
+        recomputed in the background, with progress, and the window stays usable."""
+        state, h = self.ws.current, self.history
+        if h is None or self.busy or not 0 <= index <= len(h.steps) or index == h.index:
+            return
+        if h.is_kept(index):
+            self._show_state(state, index, h.state(index))
+            return
+        self.busy = True
+        self.historyChanged.emit()
+        self.window.statusBar().showMessage(f"Recomputing state {index} of the history...")
+
+        def finished(frame) -> None:
+            self.busy = False
+            if state in self.ws.frames:
+                self._show_state(state, index, frame)
+
+        def failed(message: str) -> None:
+            self.busy = False
+            self.show_error(f"Could not recompute the edit: {message}")
+            self.historyChanged.emit()
+
+        job = self.runner.run(
+            lambda progress: h.state(index, progress),
+            "recomputing an edit",
+            succeeded=finished,
+            failed=failed,
+        )
+        job.cancelled.connect(lambda: (setattr(self, "busy", False), self.historyChanged.emit()))
+
+    def _show_state(self, state: FrameState, index: int, frame) -> None:
+        doc = state.document
+        doc.history.index = index
+        if doc.image.shape != frame.data.shape:
+            state.view = None
+        doc.show(frame)
+        self.ws.document_edited(state)
+
+    # ----------------------------------------------------------------- saving
+    def save_as(self, path: str | None = None) -> bool:
+        """Save the current image as FITS (data, header, HISTORY of every edit, mask and
+        star catalogue). The opened file is never replaced without a confirmation."""
+        state = self.ws.current
+        if state is None:
+            return False
+        doc = state.document
+        if path is None:
+            base = os.path.splitext(doc.path)[0].removesuffix(".fits")
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self.window, "Save as FITS", base + "_edited.fits", "FITS (*.fits)"
+            )
+            if not path:
+                return False
+        same = (
+            os.path.exists(path) and os.path.exists(doc.path) and os.path.samefile(path, doc.path)
+        )
+        if same and not dialogs.confirm(
+            self.window,
+            "Replace the original file?",
+            f"{os.path.basename(path)} is the file you opened. Replace it with the edited image?",
+        ):
+            return False
+        try:
+            frame = doc.editable()
+            frame.mask = doc.mask
+            frame.write(path, overwrite=True, catalog=state.catalog)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        doc.saved_index = doc.history.index if doc.history is not None else 0
+        doc.mask_dirty = False
+        self.window.statusBar().showMessage(f"Saved {path}", 8000)
+        self.historyChanged.emit()
+        return True
+
+    def export_recipe(self, path: str | None = None) -> None:
+        """The edit history as a JSON recipe for ``skyglass replay``."""
+        self._export_history("recipe", path)
+
+    def export_script(self, path: str | None = None) -> None:
+        """The edit history as a Python script calling skyglass.processing."""
+        self._export_history("script", path)
+
+    def _export_history(self, kind: str, path: str | None) -> None:
+        from skyglass.processing.editing import recipe
+
+        doc = self._document()
+        if doc is None or doc.history is None or not doc.history.applied:
+            self.show_error("There are no edits to export.")
+            return
+        name, title, pattern = {
+            "recipe": ("recipe.json", "Export recipe", "JSON (*.json)"),
+            "script": ("recipe.py", "Export script", "Python (*.py)"),
+        }[kind]
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, name, pattern)
+        if not path:
+            return
+        write = recipe.save if kind == "recipe" else recipe.save_script
+        try:
+            write(path, doc.history.applied, doc.path, doc.source.hdu_index, doc.source.plane_index)
+            self.window.statusBar().showMessage(f"{title[7:].capitalize()} written to {path}", 8000)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+
+    def export_png(
+        self, path: str | None = None, as_view: bool | None = None, regions=None
+    ) -> bool:
+        """Write the image as shown, with its overlays, as a PNG."""
+        from skyglass.processing.editing.geometry import translation
+        from skyglass.processing.editing.wcs_update import transform_wcs
+        from skyglass.processing.overlays.annotate import Annotations, save_annotated_png, shifted
+
+        state = self.ws.current
+        if state is None:
+            return False
+        doc = state.document
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self.window,
+                "Export annotated PNG",
+                os.path.splitext(doc.name)[0] + ".png",
+                "PNG (*.png)",
+            )
+            if not path:
+                return False
+            if as_view is None:
+                as_view = dialogs.confirm(
+                    self.window,
+                    "Export annotated PNG",
+                    "Export the visible area as shown?\n(No: the whole image at native resolution)",
+                )
+        data = doc.pixels()
+        ann = Annotations(
+            stars=state.catalog,
+            regions=list(state.regions if regions is None else regions),
+            unit=doc.image.bunit,
+        )
+        header, zoom = doc.image.header, 1.0
+        if as_view:
+            r0, r1, c0, c1 = self.canvas.visible_box()
+            data = data[r0:r1, c0:c1]
+            ann = shifted(ann, -c0, -r0)
+            header, _ = transform_wcs(header, translation(-c0, -r0))
+            zoom = min(max(self.canvas.zoom(), 1 / 32), 8.0)
+        try:
+            save_annotated_png(path, data, state.display, header, ann, zoom)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        self.window.statusBar().showMessage(f"Wrote {path}", 8000)
+        return True

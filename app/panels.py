@@ -1,0 +1,117 @@
+"""Dock panels as data: each :class:`PanelSpec` is one dock of the window.
+
+The composition root builds every dock from this table (and the Window menu from the
+docks), so a new panel is one :func:`register_panel` call: its factory gets the window's
+:class:`PanelContext` and returns the widget. A panel that shows per-frame state has a
+``set_frame(state)`` method, called whenever another frame becomes current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6 import QtCore, QtWidgets
+
+AREAS = {
+    "left": QtCore.Qt.DockWidgetArea.LeftDockWidgetArea,
+    "right": QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
+    "bottom": QtCore.Qt.DockWidgetArea.BottomDockWidgetArea,
+}
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """What panel factories may use: the model and the shell's services."""
+
+    window: QtWidgets.QMainWindow
+    workspace: object
+    runner: object
+    canvas: object
+    files: object
+    editing: object
+    overlays: object
+    show_error: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """One dock.
+
+    Attributes
+    ----------
+    key : str
+        Name used by menus and tests (``window.docks[key]``); also the dock's object name.
+    title : str
+        The dock's title (a literal ``&``, no mnemonic).
+    factory : callable
+        ``factory(context) -> QWidget``.
+    area : str
+        ``left``, ``right`` or ``bottom``.
+    group : str or None
+        Docks of one group share a place as tabs.
+    visible : bool
+        Shown on first start.
+    scroll : bool
+        Put the widget in a scroll area (long forms).
+    """
+
+    key: str
+    title: str
+    factory: Callable
+    area: str = "right"
+    group: str | None = None
+    visible: bool = False
+    scroll: bool = False
+
+
+_PANELS: dict[str, PanelSpec] = {}
+
+
+def register_panel(spec: PanelSpec) -> PanelSpec:
+    """Add a dock panel (windows built afterwards have it)."""
+    _PANELS[spec.key] = spec
+    return spec
+
+
+def unregister_panel(key: str) -> None:
+    """Remove a panel (tests add and remove dummy ones)."""
+    _PANELS.pop(key, None)
+
+
+def panels() -> list[PanelSpec]:
+    """Every panel, the built-in ones first."""
+    from skyglass import builtin_panels  # noqa: F401 - registers the built-in docks
+
+    return list(_PANELS.values())
+
+
+def build_docks(window: QtWidgets.QMainWindow, context: PanelContext):
+    """Create every registered dock; returns ``(docks, widgets)`` by key."""
+    docks: dict[str, QtWidgets.QDockWidget] = {}
+    widgets: dict[str, QtWidgets.QWidget] = {}
+    first_of_group: dict[str, QtWidgets.QDockWidget] = {}
+    for spec in panels():
+        widget = spec.factory(context)
+        dock = QtWidgets.QDockWidget(spec.title, window)
+        dock.setObjectName(spec.key.capitalize() + "Dock")
+        if spec.scroll:
+            area = QtWidgets.QScrollArea()
+            area.setWidget(widget)
+            area.setWidgetResizable(True)
+            dock.setWidget(area)
+        else:
+            dock.setWidget(widget)
+        window.addDockWidget(AREAS[spec.area], dock)
+        if spec.group is not None:
+            if spec.group in first_of_group:
+                window.tabifyDockWidget(first_of_group[spec.group], dock)
+            else:
+                first_of_group[spec.group] = dock
+        dock.setVisible(spec.visible)
+        docks[spec.key] = dock
+        widgets[spec.key] = widget
+    for dock in first_of_group.values():
+        if dock.isVisible():
+            dock.raise_()
+    return docks, widgets
