@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from skyglass.panels import PanelContext, PanelSpec, register_panel
+from skyglass.panels import PANELS, PanelContext, PanelSpec
 
 
 def _scale(ctx: PanelContext):
@@ -125,4 +125,4 @@ for _spec in (
     PanelSpec("regions", "Regions & masks", _regions, "right", group="measure", scroll=True),
     PanelSpec("nightlog", "Night log", _nightlog, "bottom"),
 ):
-    register_panel(_spec)
+    PANELS.register(_spec)

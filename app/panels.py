@@ -1,8 +1,8 @@
 """Dock panels as data: each :class:`PanelSpec` is one dock of the window.
 
 The composition root builds every dock from this table (and the Window menu from the
-docks), so a new panel is one :func:`register_panel` call: its factory gets the window's
-:class:`PanelContext` and returns the widget. A panel that shows per-frame state has a
+docks), so a new panel is one ``PANELS.register(PanelSpec(...))`` call: its factory gets
+the window's :class:`PanelContext` and returns the widget. A panel that shows per-frame state has a
 ``set_frame(state)`` method, called whenever another frame becomes current.
 """
 
@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
+
+from skyglass.processing.registries import Registry
 
 AREAS = {
     "left": QtCore.Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -65,25 +67,17 @@ class PanelSpec:
     scroll: bool = False
 
 
-_PANELS: dict[str, PanelSpec] = {}
+def _load_builtin() -> None:
+    from skyglass import builtin_panels  # noqa: F401 - registers the built-in docks
 
 
-def register_panel(spec: PanelSpec) -> PanelSpec:
-    """Add a dock panel (windows built afterwards have it)."""
-    _PANELS[spec.key] = spec
-    return spec
-
-
-def unregister_panel(key: str) -> None:
-    """Remove a panel (tests add and remove dummy ones)."""
-    _PANELS.pop(key, None)
+#: Every dock panel by key (windows built afterwards have it).
+PANELS: Registry[PanelSpec] = Registry("panel", key=lambda spec: spec.key, load=_load_builtin)
 
 
 def panels() -> list[PanelSpec]:
     """Every panel, the built-in ones first."""
-    from skyglass import builtin_panels  # noqa: F401 - registers the built-in docks
-
-    return list(_PANELS.values())
+    return PANELS.values()
 
 
 def build_docks(window: QtWidgets.QMainWindow, context: PanelContext):

@@ -1,8 +1,8 @@
 """The command table: every ``skyglass COMMAND`` is one :class:`Command` registered here.
 
-A new command is one module with one :func:`register` call (and its name in
-``BUILTIN_MODULES`` so it loads); the parser, ``skyglass --help`` and the dispatcher are
-built from the table, so a command cannot be half-added.
+A new command is one ``register(Command(...))`` call (a built-in one also has its module
+named in ``BUILTIN_MODULES`` so it loads); the parser, ``skyglass --help`` and the
+dispatcher are built from the table, so a command cannot be half-added.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import argparse
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from skyglass.processing.registries import Registry
 
 
 @dataclass(frozen=True)
@@ -41,22 +43,18 @@ class Command:
 #: Modules (in this package) that register the built-in commands, in help order.
 BUILTIN_MODULES = ("info", "render", "stars", "calibrate", "stack", "replay", "demo")
 
-_COMMANDS: dict[str, Command] = {}
+
+def _load_builtin() -> None:
+    for module in BUILTIN_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
 
 
-def register(command: Command) -> Command:
-    """Add ``command`` to the table (a later registration of the same name replaces it)."""
-    _COMMANDS[command.name] = command
-    return command
-
-
-def unregister(name: str) -> None:
-    """Remove a command (tests add and remove dummy ones)."""
-    _COMMANDS.pop(name, None)
+#: Every command by name. A new command is one ``COMMANDS.register(Command(...))``.
+COMMANDS: Registry[Command] = Registry("command", load=_load_builtin)
+register = COMMANDS.register
+unregister = COMMANDS.unregister
 
 
 def commands() -> dict[str, Command]:
-    """Every registered command by name, loading the built-in ones first."""
-    for module in BUILTIN_MODULES:
-        importlib.import_module(f"{__package__}.{module}")
-    return dict(_COMMANDS)
+    """Every registered command by name, the built-in ones first."""
+    return dict(COMMANDS.items())

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.registries import Registry
 
 #: Number of colour cells a map is sampled to.
 NCOLORS = 1024
@@ -211,21 +212,9 @@ class Colormap:
     rgb: Callable[[int], np.ndarray]
 
 
-#: Every colormap by name, in menu order (iterating gives the names).
-COLORMAPS: dict[str, Colormap] = {}
-
-
-def register_colormap(cmap: Colormap) -> Colormap:
-    """Add a colormap; menus, the scale panel and ``render --cmap`` offer it at once."""
-    COLORMAPS[cmap.name] = cmap
-    colormap_table.cache_clear()
-    return cmap
-
-
-def unregister_colormap(name: str) -> None:
-    """Remove a colormap (tests add and remove dummy ones)."""
-    COLORMAPS.pop(name, None)
-    colormap_table.cache_clear()
+#: Every colormap by name, in menu order (iterating gives the names). A new colormap is one
+#: ``COLORMAPS.register(Colormap(...))``: menus, the scale panel and ``render --cmap`` offer it.
+COLORMAPS: Registry[Colormap] = Registry("colormap", on_change=colormap_table.cache_clear)
 
 
 def _builtin(name: str) -> Colormap:
@@ -262,4 +251,4 @@ for _name in (
     "green",
     "blue",
 ):
-    register_colormap(_builtin(_name))
+    COLORMAPS.register(_builtin(_name))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.registries import Registry
 
 
 @dataclass(frozen=True)
@@ -36,20 +37,9 @@ class Scale:
     fn: Callable[[np.ndarray, float], np.ndarray] | None
 
 
-#: Scale functions by DS9 name, in menu order (iterating gives the names).
-SCALES: dict[str, Scale] = {}
-
-
-def register_scale(scale: Scale) -> Scale:
-    """Add a scale; menus, the scale panel and ``render --scale`` offer it at once."""
-    SCALES[scale.name] = scale
-    return scale
-
-
-def unregister_scale(name: str) -> None:
-    """Remove a scale (tests add and remove dummy ones)."""
-    SCALES.pop(name, None)
-
+#: Scale functions by DS9 name, in menu order (iterating gives the names). A new scale is
+#: one ``SCALES.register(Scale(...))``: menus, the scale panel and ``render --scale`` offer it.
+SCALES: Registry[Scale] = Registry("scale")
 
 for _scale in (
     Scale("linear", "y = x", lambda x, a: x.copy()),
@@ -65,7 +55,7 @@ for _scale in (
     Scale("sinh", "y = sinh(3 x) / 10", lambda x, a: np.sinh(3.0 * x) / 10.0),
     Scale("histequ", "histogram equalisation: equal numbers of pixels per colour", None),
 ):
-    register_scale(_scale)
+    SCALES.register(_scale)
 #: Entries in a stretch lookup table (DS9's SCALESIZE).
 LUT_SIZE = 16384
 #: DS9's default log/pow exponent.

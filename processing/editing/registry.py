@@ -21,6 +21,7 @@ from skyglass.processing.editing.wcs_update import drop_wcs, transform_wcs
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.io.frame import Frame
 from skyglass.processing.progress import ProgressCallback, report
+from skyglass.processing.registries import Registry
 
 INTERPOLATIONS = ("nearest", "bilinear", "cubic")
 
@@ -271,8 +272,8 @@ _OPS = [
         "Geometry",
         geometry.resize,
         (
-            Param("width", "int", 512, 1, 65536),
-            Param("height", "int", 512, 1, 65536),
+            Param("width", "int", 512, 1, 65536, help="New width in pixels"),
+            Param("height", "int", 512, 1, 65536, help="New height in pixels"),
             _interp(),
             Param("anti_aliasing", "bool", True, help="Smooth before shrinking"),
         ),
@@ -285,8 +286,8 @@ _OPS = [
         "Geometry",
         _affine,
         (
-            Param("scale_x", "float", 1.0, 0.01, 100),
-            Param("scale_y", "float", 1.0, 0.01, 100),
+            Param("scale_x", "float", 1.0, 0.01, 100, help="Scale along x"),
+            Param("scale_y", "float", 1.0, 0.01, 100, help="Scale along y"),
             Param("rotation", "float", 0.0, -360, 360, help="Degrees"),
             Param("shear", "float", 0.0, -89, 89, help="Degrees"),
             Param("tx", "float", 0.0, help="Shift in x (pixels)"),
@@ -337,8 +338,15 @@ _OPS = [
         "Geometry",
         geometry.swirl,
         (
-            Param("strength", "float", 5.0, -100, 100),
-            Param("radius", "float", 100.0, 1),
+            Param(
+                "strength",
+                "float",
+                5.0,
+                -100,
+                100,
+                help="Amount of swirl (negative: the other way)",
+            ),
+            Param("radius", "float", 100.0, 1, help="Extent of the swirl (pixels)"),
             Param("center", "point", None, help="FITS x, y; empty: image centre"),
         ),
         geometry=True,
@@ -349,7 +357,7 @@ _OPS = [
         "Histogram equalisation",
         "Intensity",
         intensity.equalize,
-        (Param("bins", "int", 256, 2, 65536),),
+        (Param("bins", "int", 256, 2, 65536, help="Histogram bins"),),
         help="Spread the values so every level is equally used.",
     ),
     Operation(
@@ -360,7 +368,7 @@ _OPS = [
         (
             Param("kernel_size", "int", 64, 2, 4096, help="Tile size in pixels"),
             Param("clip_limit", "float", 0.01, 0.0001, 1.0, help="Contrast limit"),
-            Param("bins", "int", 256, 2, 65536),
+            Param("bins", "int", 256, 2, 65536, help="Histogram bins"),
         ),
         slow=True,
         help="Contrast-limited adaptive histogram equalisation.",
@@ -370,7 +378,12 @@ _OPS = [
         "Gamma",
         "Intensity",
         intensity.gamma,
-        (Param("gamma", "float", 0.5, 0.01, 10), Param("gain", "float", 1.0, 0.01, 10)),
+        (
+            Param(
+                "gamma", "float", 0.5, 0.01, 10, help="Exponent: below 1 brightens, above 1 darkens"
+            ),
+            Param("gain", "float", 1.0, 0.01, 10, help="Multiplier after the gamma curve"),
+        ),
         help="gain * x^gamma on the range scaled to [0, 1].",
     ),
     Operation(
@@ -379,9 +392,11 @@ _OPS = [
         "Intensity",
         intensity.sigmoid,
         (
-            Param("cutoff", "float", 0.5, 0, 1),
-            Param("gain", "float", 10.0, 0.1, 100),
-            Param("inverse", "bool", False),
+            Param(
+                "cutoff", "float", 0.5, 0, 1, help="Centre of the S curve (fraction of the range)"
+            ),
+            Param("gain", "float", 10.0, 0.1, 100, help="Steepness of the S curve"),
+            Param("inverse", "bool", False, help="Apply the inverse curve"),
         ),
         help="S-shaped contrast curve.",
     ),
@@ -390,7 +405,10 @@ _OPS = [
         "Logarithmic",
         "Intensity",
         intensity.log,
-        (Param("gain", "float", 1.0, 0.01, 10), Param("inverse", "bool", False)),
+        (
+            Param("gain", "float", 1.0, 0.01, 10, help="Multiplier of the log curve"),
+            Param("inverse", "bool", False, help="Apply the inverse curve"),
+        ),
         help="gain * log2(1 + x) on the range scaled to [0, 1].",
     ),
     Operation(
@@ -398,7 +416,10 @@ _OPS = [
         "Clip",
         "Intensity",
         intensity.clip,
-        (Param("low", "float", 0.0), Param("high", "float", 1000.0)),
+        (
+            Param("low", "float", 0.0, help="Values below become this (data units)"),
+            Param("high", "float", 1000.0, help="Values above become this (data units)"),
+        ),
         help="Clip the values to a range (data units).",
     ),
     Operation(
@@ -406,7 +427,10 @@ _OPS = [
         "Rescale between percentiles",
         "Intensity",
         intensity.rescale_percentiles,
-        (Param("low", "float", 2.0, 0, 100), Param("high", "float", 98.0, 0, 100)),
+        (
+            Param("low", "float", 2.0, 0, 100, help="Lower percentile (becomes the minimum)"),
+            Param("high", "float", 98.0, 0, 100, help="Upper percentile (becomes the maximum)"),
+        ),
         help="Stretch the values between two percentiles over the full range.",
     ),
     Operation(
@@ -420,6 +444,7 @@ _OPS = [
                 "choice",
                 "gaussian",
                 choices=("gaussian", "poisson", "salt-pepper", "speckle", "variance-map"),
+                help="Noise model",
             ),
             Param(
                 "sigma", "float", 10.0, 0, help="Gaussian sigma (data units) or speckle fraction"
@@ -450,6 +475,7 @@ _OPS = [
                     "nl-means",
                     "wavelet",
                 ),
+                help="Denoising method (its own parameters below)",
             ),
             Param("sigma", "float", 1.0, 0.1, 50, help="Gaussian/bilateral sigma (pixels)"),
             Param("size", "int", 3, 1, 51, help="Median window (pixels)"),
@@ -463,9 +489,17 @@ _OPS = [
                 help="Bilateral range sigma (fraction of the range)",
             ),
             Param("h", "float", 0.8, 0.01, 10, help="Non-local means strength (x noise)"),
-            Param("patch_size", "int", 5, 1, 21),
-            Param("patch_distance", "int", 6, 1, 50),
-            Param("wavelet", "choice", "db1", choices=("db1", "db2", "haar", "sym4")),
+            Param("patch_size", "int", 5, 1, 21, help="Non-local means patch size (pixels)"),
+            Param(
+                "patch_distance", "int", 6, 1, 50, help="Non-local means search distance (pixels)"
+            ),
+            Param(
+                "wavelet",
+                "choice",
+                "db1",
+                choices=("db1", "db2", "haar", "sym4"),
+                help="Wavelet family",
+            ),
         ),
         slow=True,
         help="Remove noise; results stay in the data's units.",
@@ -476,7 +510,9 @@ _OPS = [
         "Restoration",
         restoration.blur,
         (
-            Param("kind", "choice", "gaussian", choices=("box", "gaussian", "motion")),
+            Param(
+                "kind", "choice", "gaussian", choices=("box", "gaussian", "motion"), help="Kernel"
+            ),
             Param("size", "int", 5, 1, 101, help="Box size (pixels)"),
             Param("sigma", "float", 2.0, 0.1, 50, help="Gaussian sigma (pixels)"),
             Param("length", "float", 9.0, 2, 200, help="Motion length (pixels)"),
@@ -496,6 +532,7 @@ _OPS = [
                 "choice",
                 "wiener",
                 choices=("wiener", "unsupervised-wiener", "richardson-lucy"),
+                help="Deconvolution algorithm",
             ),
             Param(
                 "psf",
@@ -521,7 +558,7 @@ _OPS = [
         "Arithmetic",
         _arith,
         (
-            Param("operator", "choice", "add", choices=arithmetic.OPERATORS),
+            Param("operator", "choice", "add", choices=arithmetic.OPERATORS, help="What to do"),
             Param("value", "float", 0.0, help="A constant (when no image is given)"),
             Param("other", "path", None, help="Another image of the same size (FITS)"),
         ),
@@ -534,14 +571,18 @@ _OPS = [
         _set_region,
         (
             Param("box", "box", (1, 1, 10, 10), help="x0, y0, x1, y1 (FITS, inclusive)"),
-            Param("value", "float", 0.0),
+            Param("value", "float", 0.0, help="The value to set (data units)"),
             Param("nan", "bool", True, help="Set to NaN instead"),
         ),
         help="Set a rectangle to a value or to NaN.",
     ),
 ]
 
-REGISTRY: dict[str, Operation] = {op.name: op for op in _OPS}
+#: Every edit operation by name. A new operation is one ``REGISTRY.register(Operation(...))``:
+#: the Edit panel lists it in its group, recipes replay it, HISTORY names it.
+REGISTRY: Registry[Operation] = Registry("operation")
+for _op in _OPS:
+    REGISTRY.register(_op)
 GROUPS = ("Geometry", "Intensity", "Restoration", "Arithmetic")
 
 

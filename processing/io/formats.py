@@ -2,7 +2,7 @@
 
 The open dialog's filter, the patterns a followed folder and the night library look for,
 and the dispatch of :func:`~skyglass.processing.io.reader.open_image` are all built from
-this table, so a new format is one :func:`register` call.
+this table, so a new format is one ``FORMATS.register`` call.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from skyglass.processing.registries import Registry
 
 
 @dataclass(frozen=True)
@@ -35,25 +37,17 @@ class ImageFormat:
     observing: bool = False
 
 
-_FORMATS: dict[str, ImageFormat] = {}
+def _load_builtin() -> None:
+    from skyglass.processing.io import reader  # noqa: F401 - registers FITS and rasters
 
 
-def register(fmt: ImageFormat) -> ImageFormat:
-    """Add (or replace, by name) a format."""
-    _FORMATS[fmt.name] = fmt
-    return fmt
-
-
-def unregister(name: str) -> None:
-    """Remove a format (tests add and remove dummy ones)."""
-    _FORMATS.pop(name, None)
+#: Every readable format by name. A new format is one ``FORMATS.register(ImageFormat(...))``.
+FORMATS: Registry[ImageFormat] = Registry("image format", load=_load_builtin)
 
 
 def formats() -> list[ImageFormat]:
     """Every registered format (the built-in readers load first)."""
-    from skyglass.processing.io import reader  # noqa: F401 - registers FITS and rasters
-
-    return list(_FORMATS.values())
+    return FORMATS.values()
 
 
 def format_for(path: str | os.PathLike) -> ImageFormat | None:

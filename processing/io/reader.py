@@ -537,10 +537,12 @@ def image_from_array(data, header: fits.Header | None = None, name: str = "image
 
 
 def _register_builtin_formats() -> None:
-    from skyglass.processing.io.formats import ImageFormat, register
+    from skyglass.processing.io.formats import FORMATS, ImageFormat
 
-    register(ImageFormat("FITS", FITS_SUFFIXES, _open_fits_image, observing=True))
-    register(ImageFormat("PNG, JPEG, TIFF", RASTER_SUFFIXES, lambda path, hdu: _open_raster(path)))
+    FORMATS.register(ImageFormat("FITS", FITS_SUFFIXES, _open_fits_image, observing=True))
+    FORMATS.register(
+        ImageFormat("PNG, JPEG, TIFF", RASTER_SUFFIXES, lambda path, hdu: _open_raster(path))
+    )
 
 
 _register_builtin_formats()
