@@ -12,7 +12,7 @@ from skyglass.panels import PANELS, PanelContext, PanelSpec
 
 
 def _scale(ctx: PanelContext):
-    from skyglass.viewer.scale_panel import ScalePanel
+    from skyglass.viewer.panels.scale import ScalePanel
 
     return ScalePanel()
 
@@ -21,7 +21,7 @@ class PixelPanel(QtWidgets.QWidget):
     """Magnifier, panner, value/WCS readout and the 5 x 5 pixel table."""
 
     def __init__(self, canvas) -> None:
-        from skyglass.viewer.readout import Magnifier, Panner, ReadoutPanel
+        from skyglass.viewer.image.readout import Magnifier, Panner, ReadoutPanel
 
         super().__init__()
         self.magnifier = Magnifier(canvas)
@@ -43,7 +43,7 @@ def _pixel(ctx: PanelContext):
 
 
 def _calibration(ctx: PanelContext):
-    from skyglass.viewer.calibration_panel import CalibrationPanel
+    from skyglass.viewer.panels.calibration import CalibrationPanel
 
     return CalibrationPanel(
         make_job=ctx.runner.job,
@@ -52,7 +52,7 @@ def _calibration(ctx: PanelContext):
 
 
 def _edit(ctx: PanelContext):
-    from skyglass.viewer.edit_panel import EditPanel
+    from skyglass.viewer.panels.edit import EditPanel
 
     panel = EditPanel(
         make_job=ctx.runner.job,
@@ -67,7 +67,7 @@ def _edit(ctx: PanelContext):
 
 
 def _history(ctx: PanelContext):
-    from skyglass.viewer.history_panel import HistoryPanel
+    from skyglass.viewer.panels.history import HistoryPanel
 
     panel = HistoryPanel()
     panel.stateChosen.connect(ctx.editing.goto_state)
@@ -76,7 +76,7 @@ def _history(ctx: PanelContext):
 
 
 def _stars(ctx: PanelContext):
-    from skyglass.viewer.stars_panel import StarsPanel
+    from skyglass.viewer.panels.stars import StarsPanel
 
     ws = ctx.workspace
     panel = StarsPanel(
@@ -91,7 +91,7 @@ def _stars(ctx: PanelContext):
 
 
 def _regions(ctx: PanelContext):
-    from skyglass.viewer.regions_panel import RegionsPanel
+    from skyglass.viewer.panels.regions import RegionsPanel
 
     ws = ctx.workspace
     panel = RegionsPanel(
@@ -110,7 +110,7 @@ def _regions(ctx: PanelContext):
 
 
 def _nightlog(ctx: PanelContext):
-    from skyglass.viewer.nightlog_panel import NightLogPanel
+    from skyglass.viewer.panels.nightlog import NightLogPanel
 
     return NightLogPanel()
 

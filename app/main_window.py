@@ -24,9 +24,9 @@ from skyglass.jobs import JobRunner
 from skyglass.menus import menu_specs
 from skyglass.model.workspace import Workspace
 from skyglass.panels import PanelContext, build_docks
-from skyglass.viewer.canvas import ImageCanvas
-from skyglass.viewer.colorbar import ColorbarWidget
-from skyglass.viewer.image_toolbar import ImageToolbar
+from skyglass.viewer.image.canvas import ImageCanvas
+from skyglass.viewer.image.colorbar import ColorbarWidget
+from skyglass.viewer.image.toolbar import ImageToolbar
 
 _GC_GUARD = None
 
@@ -315,7 +315,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard and mouse: the shortcut sheet."""
-        from skyglass.viewer.shortcut_sheet import CANVAS_KEYS, ShortcutSheet, menu_shortcuts
+        from skyglass.viewer.dialogs.shortcuts import CANVAS_KEYS, ShortcutSheet, menu_shortcuts
 
         self.shortcut_sheet = ShortcutSheet(menu_shortcuts(self.menuBar()) + CANVAS_KEYS, self)
         self.shortcut_sheet.show()

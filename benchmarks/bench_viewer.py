@@ -40,7 +40,7 @@ def bench_redraws(sizes: list[int], repeat: int) -> None:
     from benchmarks.bench_display import sky
     from skyglass.processing.display.cache import PlaneDisplay
     from skyglass.processing.display.render import DisplaySettings
-    from skyglass.viewer.canvas import ImageCanvas
+    from skyglass.viewer.image.canvas import ImageCanvas
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     canvas = ImageCanvas()
@@ -184,7 +184,7 @@ app = QtWidgets.QApplication([])
 from skyglass.processing.io.reader import open_image
 from skyglass.processing.display.cache import PlaneDisplay
 from skyglass.processing.display.render import DisplaySettings
-from skyglass.viewer.canvas import ImageCanvas
+from skyglass.viewer.image.canvas import ImageCanvas
 base = status()
 image = open_image(sys.argv[1])
 canvas = ImageCanvas(); canvas.resize(1600, 1000); canvas.show(); app.processEvents()

@@ -4,7 +4,7 @@ and every control a user can touch explains itself in a tooltip (offscreen)."""
 from PySide6 import QtGui, QtWidgets
 
 from skyglass.processing.editing.registry import REGISTRY
-from skyglass.viewer.shortcut_sheet import menu_shortcuts
+from skyglass.viewer.dialogs.shortcuts import menu_shortcuts
 
 CONTROLS = (
     QtWidgets.QPushButton,

@@ -6,7 +6,7 @@ from astropy.io import fits
 
 from skyglass import dialogs
 from skyglass.cli import main
-from skyglass.viewer.canvas import PatchedPlane
+from skyglass.viewer.image.canvas import PatchedPlane
 
 
 def wait_job(qtbot, panel, attr="job", timeout=60000):

@@ -67,7 +67,7 @@ def test_the_source_follows_the_layering_rule():
     [
         ("processing", "from PySide6 import QtCore"),
         ("processing", "import pyqtgraph as pg"),
-        ("processing", "from skyglass.viewer.canvas import ImageCanvas"),
+        ("processing", "from skyglass.viewer.image.canvas import ImageCanvas"),
         ("processing", "from skyglass.main_window import MainWindow"),
         ("processing", "from skyglass import paths"),
         ("viewer", "from skyglass.document import ImageDocument"),

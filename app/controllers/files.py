@@ -203,7 +203,7 @@ class FilesController(QtCore.QObject):
         """File > Header: the header of every HDU of the current file."""
         from astropy.io import fits
 
-        from skyglass.viewer.header_view import HeaderDialog, header_text
+        from skyglass.viewer.dialogs.header import HeaderDialog, header_text
 
         state = self.ws.current
         if state is None:

@@ -11,7 +11,7 @@ import math
 from PySide6 import QtCore, QtWidgets
 
 from skyglass.model.workspace import FrameState, Workspace
-from skyglass.viewer.canvas import ImageCanvas
+from skyglass.viewer.image.canvas import ImageCanvas
 
 
 class FramesController(QtCore.QObject):

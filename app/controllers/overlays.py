@@ -256,7 +256,7 @@ class OverlaysController(QtCore.QObject):
     def _draw_sky_table(self) -> int:
         import numpy as np
 
-        from skyglass.viewer.canvas import PassiveScatter
+        from skyglass.viewer.image.canvas import PassiveScatter
 
         table, state = self.sky_table, self.ws.current
         if table is None or state is None:

@@ -18,8 +18,8 @@ from skyglass.processing.editing.history import Step
 from skyglass.processing.editing.registry import GROUPS, REGISTRY, apply_operation, jsonable
 from skyglass.processing.errors import SkyglassError
 from skyglass.processing.io.frame import Frame
-from skyglass.viewer.job_bar import add_job_bar
-from skyglass.viewer.param_form import ParamForm
+from skyglass.viewer.panels.job_bar import add_job_bar
+from skyglass.viewer.panels.param_form import ParamForm
 
 PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
 

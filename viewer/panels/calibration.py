@@ -21,7 +21,7 @@ from skyglass.processing.calibration.calibrate import CalibrationOptions, read_f
 from skyglass.processing.calibration.combine import CombineOptions
 from skyglass.processing.calibration.library import KINDS, NightLibrary
 from skyglass.processing.calibration.pipeline import Masters, calibrated_name
-from skyglass.viewer.job_bar import add_job_bar
+from skyglass.viewer.panels.job_bar import add_job_bar
 
 COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size")
 STEP_HELP = {

@@ -1,0 +1,1 @@
+"""Dialogs: the FITS header viewer and the keyboard-and-mouse sheet."""
