@@ -120,6 +120,10 @@ def test_render_colour_png_as_composite(capsys, tmp_path):
     assert run(capsys, "render", src, "-o", out)[0] == 0
     rendered = iio.imread(out)
     assert tuple(rendered[1, 1]) == (255, 0, 0) and tuple(rendered[0, 0]) == (0, 0, 0)
+    # Annotated, it is the same composite (one writer), not plane 1 in grey.
+    annotated = tmp_path / "a.png"
+    assert run(capsys, "render", src, "-o", annotated, "--colorbar")[0] == 0
+    assert np.array_equal(iio.imread(annotated), rendered)
 
 
 @pytest.mark.parametrize(

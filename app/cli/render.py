@@ -31,16 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import imageio.v3 as iio
-
-    from skyglass.processing.display.render import (
-        DisplaySettings,
-        render_composite,
-        render_plane,
-        to_display_rows,
-        zoom_factor,
-    )
-    from skyglass.processing.io.fileio import atomic_write
+    from skyglass.processing.display.render import DisplaySettings, zoom_factor
+    from skyglass.processing.overlays.annotate import Annotations, save_annotated_png
 
     zoom = zoom_factor(args.zoom)
     settings = DisplaySettings(
@@ -56,39 +48,28 @@ def run(args: argparse.Namespace) -> int:
     inputs = [args.file] + ([args.regions] if args.regions else [])
     check_output(args.output, inputs, overwrite=True, suffixes=(".png",), what="the image")
     image = load_image(args)
-    if args.stars or args.regions or args.colorbar or args.compass:
-        return _render_annotated(args, image, settings, zoom)
-    if image.is_rgb and args.plane is None:
-        planes = [image.cube.plane(i) for i in range(3)]
-        rgba = render_composite(planes, settings, zoom)
-    else:
-        rgba = render_plane(image.data, settings, zoom)
-    rgb = to_display_rows(rgba)[..., :3]
-    atomic_write(args.output, lambda tmp: iio.imwrite(tmp, rgb, extension=".png"), overwrite=True)
-    print(f"wrote {args.output} ({rgb.shape[1]} x {rgb.shape[0]})")
-    return 0
-
-
-def _render_annotated(args, image, settings, zoom) -> int:
-    from skyglass.processing.measure.regionstats import read_regions
-    from skyglass.processing.overlays.annotate import Annotations, save_annotated_png
-
-    data = image.data[:, :]
+    # A colour image (or a cube marked RGB) renders as a composite, annotated or not.
+    composite = image.is_rgb and args.plane is None
+    shown = [image.cube.plane(i) for i in range(3)] if composite else image.data
     ann = Annotations(
         colorbar=args.colorbar, compass=args.compass, scalebar=args.compass, unit=image.bunit
     )
     if args.stars:
         from skyglass.processing.measure.stars import detect_stars
 
-        ann.stars = detect_stars(data, image.header)
+        ann.stars = detect_stars(image.data[:, :], image.header)
     if args.regions:
+        from skyglass.processing.measure.regionstats import read_regions
+
         ann.regions = read_regions(args.regions, image.wcs)
     if args.compass and image.wcs is None:
         print("skyglass: note: no WCS, so no compass or scale bar", file=sys.stderr)
-    save_annotated_png(args.output, data, settings, image.header, ann, zoom)
+    if args.colorbar and composite:
+        print("skyglass: note: a colour composite has no colorbar", file=sys.stderr)
+    width, height = save_annotated_png(args.output, shown, settings, image.header, ann, zoom)
     extra = f", {len(ann.stars)} stars" if ann.stars is not None else ""
     extra += f", {len(ann.regions)} regions" if ann.regions else ""
-    print(f"wrote {args.output}{extra}")
+    print(f"wrote {args.output} ({width} x {height}){extra}")
     return 0
 
 

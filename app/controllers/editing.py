@@ -229,7 +229,8 @@ class EditingController(QtCore.QObject):
                     "Export annotated PNG",
                     "Export the visible area as shown?\n(No: the whole image at native resolution)",
                 )
-        data = doc.pixels()
+        displays = doc.displayed()
+        planes = [d.data for d in displays] if len(displays) == 3 else [doc.pixels()]
         ann = Annotations(
             stars=state.catalog,
             regions=list(state.regions if regions is None else regions),
@@ -238,12 +239,13 @@ class EditingController(QtCore.QObject):
         header, zoom = doc.image.header, 1.0
         if as_view:
             r0, r1, c0, c1 = self.canvas.visible_box()
-            data = data[r0:r1, c0:c1]
+            planes = [p[r0:r1, c0:c1] for p in planes]
             ann = shifted(ann, -c0, -r0)
             header, _ = transform_wcs(header, translation(-c0, -r0))
             zoom = min(max(self.canvas.zoom(), 1 / 32), 8.0)
+        shown = planes if len(planes) == 3 else planes[0]
         try:
-            save_annotated_png(path, data, state.display, header, ann, zoom)
+            save_annotated_png(path, shown, state.display, header, ann, zoom)
         except SkyglassError as exc:
             self.show_error(str(exc))
             return False

@@ -14,6 +14,7 @@ from skyglass.processing.display.render import (
     DisplaySettings,
     apply_lut,
     prepare,
+    render_composite,
     to_display_rows,
     zoomed,
 )
@@ -73,21 +74,49 @@ def shifted(ann: Annotations, dx: float, dy: float) -> Annotations:
     return Annotations(stars, moved, ann.colorbar, ann.compass, ann.scalebar, ann.unit)
 
 
+#: Nothing drawn on top: a plain view render.
+PLAIN = Annotations(colorbar=False, compass=False, scalebar=False)
+
+
 def render_annotated(
-    data: np.ndarray,
+    image,
     settings: DisplaySettings,
     header=None,
     annotations: Annotations | None = None,
     zoom: float = 1.0,
 ) -> np.ndarray:
-    """Render ``data`` with ``settings`` and draw the annotations; returns RGB uint8."""
+    """Render an image as shown and draw the annotations; returns RGB uint8 (PNG rows).
+
+    Parameters
+    ----------
+    image : 2-D array-like, or a list of three
+        One plane (colormapped), or R, G, B planes (a composite, each channel scaled on its
+        own; no colorbar, which would mean nothing for three channels).
+    settings : DisplaySettings
+    header : astropy.io.fits.Header, optional
+        For the compass and scale bar (its WCS).
+    annotations : Annotations, optional
+        What to draw; :data:`PLAIN` for nothing.
+    zoom : float
+        Output pixels per image pixel.
+    """
     from PIL import Image, ImageDraw
 
     ann = annotations or Annotations()
-    prep = prepare(data, settings)
-    rgb = to_display_rows(apply_lut(zoomed(data, zoom), prep.low, prep.high, prep.lut))[..., :3]
+    planes = list(image) if isinstance(image, (list, tuple)) else [image]
+    data = planes[0]
+    if len(planes) == 3:
+        prep = None
+        rgba = render_composite(planes, settings, zoom)
+    else:
+        prep = prepare(data, settings)
+        rgba = apply_lut(zoomed(data, zoom), prep.low, prep.high, prep.lut)
+    rgb = to_display_rows(rgba)[..., :3]
     ny = data.shape[0]
-    bar_h = 46 if ann.colorbar else 0
+    colorbar = ann.colorbar and prep is not None
+    bar_h = 46 if colorbar else 0
+    if not bar_h and ann.stars is None and not ann.regions and not (ann.compass or ann.scalebar):
+        return np.ascontiguousarray(rgb)
     image = Image.new("RGB", (rgb.shape[1], rgb.shape[0] + bar_h), (0, 0, 0))
     image.paste(Image.fromarray(np.ascontiguousarray(rgb)), (0, 0))
     draw = ImageDraw.Draw(image)
@@ -105,27 +134,29 @@ def render_annotated(
         _compass(draw, w, data.shape, zoom, font)
     if w and ann.scalebar:
         _scalebar(draw, w, data.shape, zoom, font)
-    if ann.colorbar:
+    if colorbar:
         _colorbar(image, draw, prep, rgb.shape[0], font, ann.unit)
     return np.asarray(image)
 
 
 def save_annotated_png(
     path: str | os.PathLike,
-    data: np.ndarray,
+    image,
     settings: DisplaySettings,
     header=None,
     annotations: Annotations | None = None,
     zoom: float = 1.0,
     overwrite: bool = True,
-) -> None:
-    """Render and write an annotated PNG atomically."""
+) -> tuple[int, int]:
+    """The one PNG writer of views: render (see :func:`render_annotated`) and write the
+    PNG atomically. Returns its ``(width, height)``."""
     import imageio.v3 as iio
 
     from skyglass.processing.io.fileio import atomic_write
 
-    rgb = render_annotated(data, settings, header, annotations, zoom)
+    rgb = render_annotated(image, settings, header, annotations, zoom)
     atomic_write(path, lambda tmp: iio.imwrite(tmp, rgb, extension=".png"), overwrite=overwrite)
+    return rgb.shape[1], rgb.shape[0]
 
 
 def _wcs(header):

@@ -206,8 +206,7 @@ class EditPanel(QtWidgets.QWidget):
             data = frame.data
             step = max(1, int(np.ceil(max(data.shape) / 256)))
             small = Frame(np.ascontiguousarray(data[::step, ::step]), frame.header)
-            if op.name == "crop" or op.picks == "points":
-                values = _scaled_geometry(op.name, values, step)
+            values = _scaled_geometry(op, values, step)
 
             def work(progress):
                 return apply_operation(small, op.name, values, progress)
@@ -312,17 +311,22 @@ class EditPanel(QtWidgets.QWidget):
         self.status.setText(message)
 
 
-def _scaled_geometry(name: str, values: dict, step: int) -> dict:
-    """Coordinates for a thumbnail subsampled by ``step``."""
+def _scaled_geometry(op, values: dict, step: int) -> dict:
+    """Pixel coordinates among ``op``'s parameters (by kind: box, point, points) for a
+    thumbnail subsampled by ``step``."""
+
+    def scale(x: float) -> float:
+        return (x - 1) / step + 1
+
     values = dict(values)
-    if name == "crop" and values.get("box"):
-        x0, y0, x1, y1 = values["box"]
-        values["box"] = [
-            max(1, (x0 - 1) // step + 1),
-            max(1, (y0 - 1) // step + 1),
-            max(1, (x1 - 1) // step + 1),
-            max(1, (y1 - 1) // step + 1),
-        ]
-    if values.get("points"):
-        values["points"] = [[(x - 1) / step + 1, (y - 1) / step + 1] for x, y in values["points"]]
+    for param in op.params:
+        value = values.get(param.name)
+        if value is None:
+            continue
+        if param.kind == "box":
+            values[param.name] = [max(1, (int(c) - 1) // step + 1) for c in value]
+        elif param.kind == "point":
+            values[param.name] = [scale(value[0]), scale(value[1])]
+        elif param.kind == "points":
+            values[param.name] = [[scale(x), scale(y)] for x, y in value]
     return values
