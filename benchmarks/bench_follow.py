@@ -78,7 +78,7 @@ def bench_window(lights: list[str], n: int) -> dict:
         folder = os.path.join(d, "night")
         os.mkdir(folder)
         w.follow.settle = 0.0
-        w.follow_folder(folder)
+        w.follow.follow(folder)
         open_times, stalls = [], []
         last_tick = [time.perf_counter()]
 
@@ -107,9 +107,9 @@ def bench_window(lights: list[str], n: int) -> dict:
         last_tick[0] = time.perf_counter()
         loop.exec()
         check.stop()
-        measured = len(w.nightlog.rows)
+        measured = len(w.panels["nightlog"].rows)
         beat.stop()
-        w.stop_following()
+        w.follow.stop()
         w.close()
     k = max(1, min(20, n // 5))
 
@@ -124,7 +124,7 @@ def bench_window(lights: list[str], n: int) -> dict:
         "measure_p99_ms": p(stalls, 0.99),
         "measure_max_ms": p(stalls, 1.0),
         "measured": measured,
-        "frames": len(w.frames),
+        "frames": len(w.workspace.frames),
     }
 
 

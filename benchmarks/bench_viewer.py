@@ -104,38 +104,90 @@ def bench_redraws(sizes: list[int], repeat: int) -> None:
     app.processEvents()
 
 
-def bench_cold_start(tmp: Path, runs: int) -> None:
+def _skyglass_command() -> str:
+    """The installed ``skyglass`` console script (what users run)."""
+    path = Path(sys.executable).parent / "skyglass"
+    if not path.exists():
+        raise SystemExit(f"install Skyglass first: no {path}")
+    return str(path)
+
+
+def _first_frame_skyglass(path: Path, tmp: Path) -> float | None:
+    env = dict(os.environ, SKYGLASS_BENCH_FIRST_FRAME="1", XDG_CONFIG_HOME=str(tmp / "cfg"))
+    env["SKYGLASS_T0"] = repr(time.time())
+    out = subprocess.run(
+        [_skyglass_command(), str(path)],
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    line = [x for x in out.stdout.splitlines() if x.startswith("first-frame")]
+    if not line:
+        print("cold start failed:", out.stderr[-500:])
+        return None
+    return float(line[0].split()[1])
+
+
+def _first_frame_ds9(path: Path, tmp: Path) -> float | None:
+    """DS9 from its start until it has the file loaded and answers over XPA (``xpaget ds9
+    fits size``; DS9 draws the frame as its command line is processed, before XPA)."""
+    t0 = time.time()
+    proc = subprocess.Popen(
+        ["ds9", str(path), "-zscale"],
+        cwd=tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    elapsed = None
+    try:
+        while time.time() - t0 < 60:
+            answer = subprocess.run(
+                ["xpaget", "ds9", "fits", "size"], capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            if answer:
+                elapsed = time.time() - t0
+                break
+            time.sleep(0.02)
+    finally:
+        subprocess.run(["xpaset", "-p", "ds9", "exit"], capture_output=True, timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return elapsed
+
+
+def bench_cold_start(tmp: Path, runs: int, ds9: bool) -> None:
+    """``skyglass FILE`` to the first frame drawn, on the platform Qt uses here (a real X
+    server when DISPLAY is set and --screen is given), alternated with DS9 when asked."""
     path = tmp / "cold_4096_u16.fits"
     rng = np.random.default_rng(1)
     write_fits(path, (1000 + rng.gamma(2.0, 30.0, (4096, 4096))).astype(np.uint16))
-    env = dict(
-        os.environ,
-        SKYGLASS_BENCH_FIRST_FRAME="1",
-        XDG_CONFIG_HOME=str(tmp / "cfg"),
-        PYTHONPATH=str(ROOT),
-    )
-    env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    times = []
+    where = os.environ.get("QT_QPA_PLATFORM") or f"X server {os.environ.get('DISPLAY')}"
+    ours, theirs = [], []
     for _ in range(runs):
-        env["SKYGLASS_T0"] = repr(time.time())
-        out = subprocess.run(
-            [sys.executable, "-m", "skyglass", str(path)],
-            env=env,
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        line = [x for x in out.stdout.splitlines() if x.startswith("first-frame")]
-        if not line:
-            print("cold start failed:", out.stderr[-500:])
-            return
-        times.append(float(line[0].split()[1]))
+        t = _first_frame_skyglass(path, tmp)
+        if t is not None:
+            ours.append(t)
+        if ds9:
+            t = _first_frame_ds9(path, tmp)
+            if t is not None:
+                theirs.append(t)
+    if not ours:
+        return
     print(
-        f"\ncold start of 'skyglass FILE' (4096 x 4096 uint16) to first frame drawn: "
-        f"median {statistics.median(times):.2f} s over {runs} runs "
-        f"(min {min(times):.2f}, max {max(times):.2f})"
+        f"\ncold start of 'skyglass FILE' (4096 x 4096 uint16) to first frame drawn ({where}): "
+        f"median {statistics.median(ours):.2f} s over {len(ours)} runs "
+        f"(min {min(ours):.2f}, max {max(ours):.2f})"
     )
+    if theirs:
+        print(
+            f"SAOImage DS9 on the same file, to the file loaded and drawn: median "
+            f"{statistics.median(theirs):.2f} s (min {min(theirs):.2f}, max {max(theirs):.2f}); "
+            f"ratio {statistics.median(ours) / statistics.median(theirs):.2f}"
+        )
 
 
 def bench_open_running(tmp: Path, runs: int) -> None:
@@ -157,7 +209,7 @@ def bench_open_running(tmp: Path, runs: int) -> None:
     times = []
     for i in range(runs):
         t0 = time.perf_counter()
-        window.open_file(str(paths[i % 2]))
+        window.files.open_file(str(paths[i % 2]))
         window.canvas.viewport().repaint()
         times.append(time.perf_counter() - t0)
     window.close()
@@ -255,15 +307,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--screen", action="store_true", help="use $DISPLAY, not offscreen")
+    parser.add_argument("--ds9", action="store_true", help="time SAOImage DS9 too (needs --screen)")
+    parser.add_argument("--only", choices=["redraw", "start", "open", "memory"], nargs="+")
     args = parser.parse_args()
     if not args.screen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        bench_redraws(args.sizes, args.repeat)
-        bench_cold_start(tmp, args.runs)
-        bench_open_running(tmp, args.runs)
-        if not args.skip_memory:
+        only = set(args.only or ["redraw", "start", "open", "memory"])
+        if args.skip_memory:
+            only.discard("memory")
+        if "redraw" in only:
+            bench_redraws(args.sizes, args.repeat)
+        if "start" in only:
+            bench_cold_start(tmp, args.runs, args.ds9 and args.screen)
+        if "open" in only:
+            bench_open_running(tmp, args.runs)
+        if "memory" in only:
             bench_memory(tmp)
     sys.stdout.flush()
     # PySide6 can crash while the interpreter tears down pyqtgraph objects; the figures
