@@ -21,7 +21,7 @@ from skyglass.processing.calibration.calibrate import CalibrationOptions, read_f
 from skyglass.processing.calibration.combine import CombineOptions
 from skyglass.processing.calibration.library import KINDS, NightLibrary
 from skyglass.processing.calibration.pipeline import Masters, calibrated_name
-from skyglass.viewer.panels.job_bar import add_job_bar
+from skyglass.viewer.panels.job_bar import JobBar
 
 COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size")
 STEP_HELP = {
@@ -50,14 +50,11 @@ class CalibrationPanel(QtWidgets.QWidget):
 
     def __init__(self, make_job: Callable, show: Callable, parent=None) -> None:
         super().__init__(parent)
-        self._make_job = make_job
         self._show = show
         self.library: NightLibrary | None = None
         self.masters = Masters()
         self.calibrated: dict[str, object] = {}
         self.stack_result = None
-        self.job = None
-        self.last_error = ""
         self.setMinimumWidth(400)
         layout = QtWidgets.QVBoxLayout(self)
 
@@ -94,9 +91,11 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.steps.addTab(self._stack_page(), "5 Align && stack")
         layout.addWidget(self.steps, 2)
 
-        self.progress, self.cancel_button, self.status = add_job_bar(
-            layout, self.cancel, "Stop the running step; nothing is changed"
-        )
+        self.jobs = JobBar(make_job, "Stop the running step; nothing is changed")
+        self.jobs.busyChanged.connect(lambda _busy: self._update_buttons())
+        self.progress, self.cancel_button = self.jobs.progress, self.jobs.cancel_button
+        self.status = self.jobs.status
+        layout.addWidget(self.jobs)
         self._update_lists()
 
     # ------------------------------------------------------------------ pages
@@ -351,7 +350,6 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.calibrate_button.setEnabled(idle and bool(lib and lib.of_kind("light")))
         self.stack_button.setEnabled(idle and bool(self.calibrated))
         self.save_button.setEnabled(idle and self.stack_result is not None)
-        self.cancel_button.setEnabled(not idle)
 
     def _view_row(self, row: int, column: int) -> None:
         if self.library is not None and 0 <= row < len(self.library.files):
@@ -363,40 +361,23 @@ class CalibrationPanel(QtWidgets.QWidget):
             )
 
     # ------------------------------------------------------------------- jobs
+    @property
+    def job(self):
+        """The running job (None when idle)."""
+        return self.jobs.job
+
     def _run(self, fn, title: str, on_success) -> None:
-        if self.job is not None:
-            return
-        self.job = self._make_job(fn, title)
-        self.job.progressed.connect(self._on_progress)
-        # A generic "done" first; the step's own handler may say more.
-        self.job.succeeded.connect(lambda _: self.status.setText(f"{title}: done."))
-        self.job.succeeded.connect(on_success)
-        self.job.failed.connect(self._error)
-        self.job.cancelled.connect(
-            lambda: self.status.setText(f"{title}: cancelled; nothing was changed.")
-        )
-        self.job.done.connect(self._job_done)
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{title} %p%")
-        self.status.setText(title + "...")
-        self.job.start()
-        self._update_buttons()
+        self.jobs.run(fn, title, on_success)
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"{message} %p%")
-
-    def _job_done(self) -> None:
-        self.job = None
-        self._update_buttons()
+        self.jobs.cancel()
 
     def _error(self, message: str) -> None:
-        self.last_error = message
-        self.status.setText(message)
+        self.jobs.error(message)
+
+    @property
+    def last_error(self) -> str:
+        return self.jobs.last_error
 
     def _paths(self, kind: str) -> list[str]:
         return [f.path for f in self.library.of_kind(kind)] if self.library else []

@@ -18,7 +18,7 @@ from skyglass.processing.editing.history import Step
 from skyglass.processing.editing.registry import GROUPS, REGISTRY, apply_operation, jsonable
 from skyglass.processing.errors import SkyglassError
 from skyglass.processing.io.frame import Frame
-from skyglass.viewer.panels.job_bar import add_job_bar
+from skyglass.viewer.panels.job_bar import JobBar
 from skyglass.viewer.panels.param_form import ParamForm
 
 PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
@@ -40,11 +40,9 @@ class EditPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self._make_job, self._current, self._visible_box = make_job, current, visible_box
         self._preview, self._end_preview, self._applied = preview, end_preview, applied
-        self.job = None
         self.preview_job = None
         self.picking = False
         self.picked: list[tuple[float, float]] = []
-        self.last_error = ""
         layout = QtWidgets.QVBoxLayout(self)
 
         self.group = QtWidgets.QComboBox()
@@ -83,9 +81,11 @@ class EditPanel(QtWidgets.QWidget):
         self.thumbnail.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.thumbnail.setMinimumHeight(0)
         layout.addWidget(self.thumbnail)
-        self.progress, self.cancel_button, self.status = add_job_bar(
-            layout, self.cancel, "Stop; the image is left as it was"
-        )
+        self.jobs = JobBar(make_job, "Stop; the image is left as it was")
+        self.jobs.busyChanged.connect(lambda busy: self.apply_button.setEnabled(not busy))
+        self.progress, self.cancel_button = self.jobs.progress, self.jobs.cancel_button
+        self.status = self.jobs.status
+        layout.addWidget(self.jobs)
         layout.addStretch(1)
 
         self._timer = QtCore.QTimer(self)
@@ -275,40 +275,31 @@ class EditPanel(QtWidgets.QWidget):
         def work(progress):
             return apply_operation(frame, op.name, step.params, progress)
 
-        self.job = self._make_job(work, op.label)
-        self.job.progressed.connect(
-            lambda f, m: (
-                self.progress.setValue(int(f * 1000)),
-                self.progress.setFormat(f"{m} %p%"),
-            )
+        self.jobs.run(
+            work,
+            op.label,
+            lambda result: self._done(step, result),
+            cancelled="cancelled; the image is unchanged.",
         )
-        self.job.succeeded.connect(lambda result: self._done(step, result))
-        self.job.failed.connect(self._error)
-        self.job.cancelled.connect(
-            lambda: self.status.setText(f"{op.label}: cancelled; the image is unchanged.")
-        )
-        self.job.done.connect(self._job_done)
-        self.cancel_button.setEnabled(True)
-        self.apply_button.setEnabled(False)
-        self.status.setText(f"{op.label}...")
-        self.job.start()
 
     def _done(self, step: Step, result: Frame) -> None:
         self.status.setText(f"{REGISTRY[step.op].label}: done.")
         self._applied(step, result)
 
-    def _job_done(self) -> None:
-        self.job = None
-        self.cancel_button.setEnabled(False)
-        self.apply_button.setEnabled(True)
+    @property
+    def job(self):
+        """The running edit (None when idle)."""
+        return self.jobs.job
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
+        self.jobs.cancel()
 
     def _error(self, message: str) -> None:
-        self.last_error = message
-        self.status.setText(message)
+        self.jobs.error(message)
+
+    @property
+    def last_error(self) -> str:
+        return self.jobs.last_error
 
 
 def _scaled_geometry(op, values: dict, step: int) -> dict:

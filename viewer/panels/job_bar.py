@@ -1,35 +1,99 @@
-"""The progress bar, Cancel button and status line that panels running background jobs share."""
+"""The progress bar, Cancel button and status line of a panel, and the one way a panel
+runs a background job through them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 
-def add_job_bar(
-    layout: QtWidgets.QBoxLayout, cancel: Callable[[], None], cancel_tip: str
-) -> tuple[QtWidgets.QProgressBar, QtWidgets.QPushButton, QtWidgets.QLabel]:
-    """Append a progress bar with a Cancel button, then a status line, to ``layout``.
+class JobBar(QtWidgets.QWidget):
+    """Runs one job at a time for a panel and shows it: progress, Cancel, outcome.
 
-    Returns
+    Parameters
+    ----------
+    make_job : callable
+        ``make_job(fn, title)`` returns a job (the window's JobRunner) not yet started.
+    cancel_tip : str
+        Tooltip of the Cancel button (what cancelling leaves behind).
+
+    Signals
     -------
-    (QProgressBar, QPushButton, QLabel)
-        The bar (range 0-1000), the Cancel button (disabled until a job runs) and the
-        status label.
+    busyChanged(bool)
+        A job started (True) or ended (False): panels enable their buttons.
     """
-    row = QtWidgets.QHBoxLayout()
-    progress = QtWidgets.QProgressBar()
-    progress.setRange(0, 1000)
-    progress.setTextVisible(True)
-    button = QtWidgets.QPushButton("Cancel")
-    button.setEnabled(False)
-    button.setToolTip(cancel_tip)
-    button.clicked.connect(cancel)
-    row.addWidget(progress, 1)
-    row.addWidget(button)
-    layout.addLayout(row)
-    status = QtWidgets.QLabel("")
-    status.setWordWrap(True)
-    layout.addWidget(status)
-    return progress, button, status
+
+    busyChanged = QtCore.Signal(bool)
+
+    def __init__(self, make_job: Callable, cancel_tip: str, parent=None) -> None:
+        super().__init__(parent)
+        self._make_job = make_job
+        self.job = None
+        self.last_error = ""
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        row = QtWidgets.QHBoxLayout()
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setToolTip(cancel_tip)
+        self.cancel_button.clicked.connect(self.cancel)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        lay.addLayout(row)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def run(
+        self,
+        fn: Callable,
+        title: str,
+        on_success: Callable,
+        cancelled: str = "cancelled; nothing was changed.",
+    ) -> bool:
+        """Start ``fn(progress)``; ``on_success(result)`` when it ends well. False (and
+        nothing started) while another job of this panel runs."""
+        if self.job is not None:
+            return False
+        job = self._make_job(fn, title)
+        self.job = job
+        job.progressed.connect(self._on_progress)
+        # A generic "done" first; the panel's own handler may say more.
+        job.succeeded.connect(lambda _result: self.status.setText(f"{title}: done."))
+        job.succeeded.connect(on_success)
+        job.failed.connect(self.error)
+        job.cancelled.connect(lambda: self.status.setText(f"{title}: {cancelled}"))
+        job.done.connect(self._done)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{title} %p%")
+        self.status.setText(title + "...")
+        self.cancel_button.setEnabled(True)
+        self.busyChanged.emit(True)
+        job.start()
+        return True
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def error(self, message: str) -> None:
+        """Say what went wrong (the panel keeps running)."""
+        self.last_error = message
+        self.status.setText(message)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"{message} %p%")
+
+    def _done(self) -> None:
+        self.job = None
+        self.cancel_button.setEnabled(False)
+        self.busyChanged.emit(False)

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from skyglass.processing.errors import SkyglassError
+from skyglass.viewer.panels.job_bar import JobBar
 
 SHOWN = (
     "id",
@@ -127,11 +128,9 @@ class StarsPanel(QtWidgets.QWidget):
         parent=None,
     ) -> None:
         super().__init__(parent)
-        self._make_job, self._current, self._mask = make_job, current, mask
+        self._current, self._mask = current, mask
         self._show_stars, self._go_to = show_stars, go_to
         self.catalog = None
-        self.job = None
-        self.last_error = ""
         self.examine = False
         self.profile_dialog: ProfileDialog | None = None
         lay = QtWidgets.QVBoxLayout(self)
@@ -201,9 +200,15 @@ class StarsPanel(QtWidgets.QWidget):
             b.clicked.connect(lambda _=False, f=fmt: self.export_dialog(f))
             row.addWidget(b)
         lay.addLayout(row)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
-        lay.addWidget(self.status)
+        self.jobs = JobBar(make_job, "Stop; the catalogue is left as it was")
+        self.jobs.busyChanged.connect(
+            lambda busy: (
+                self.detect_button.setEnabled(not busy),
+                self.phot_button.setEnabled(not busy),
+            )
+        )
+        self.status = self.jobs.status
+        lay.addWidget(self.jobs)
 
     # ---------------------------------------------------------------- detect
     def set_header_defaults(self, header) -> None:
@@ -233,15 +238,11 @@ class StarsPanel(QtWidgets.QWidget):
             self._error(str(exc))
             return
         mask = self._mask()
-        self.job = self._make_job(
+        self.jobs.run(
             lambda progress: detect_stars(frame.data, frame.header, mask, opts, progress),
-            "finding stars",
+            "Finding stars",
+            self.set_catalog,
         )
-        self.job.succeeded.connect(self.set_catalog)
-        self.job.failed.connect(self._error)
-        self.job.done.connect(lambda: setattr(self, "job", None))
-        self.status.setText("Finding stars...")
-        self.job.start()
 
     def set_frame(self, state) -> None:
         """Show a frame's catalogue; gain and read noise from its header."""
@@ -356,7 +357,9 @@ class StarsPanel(QtWidgets.QWidget):
     def measure_catalog(self) -> None:
         from skyglass.processing.measure.photometry import aperture_photometry
 
-        if self.catalog is None or not len(self.catalog) or self.job is not None:
+        if self.job is not None:
+            return
+        if self.catalog is None or not len(self.catalog):
             self._error("Find stars first.")
             return
         frame = self._current()
@@ -378,11 +381,7 @@ class StarsPanel(QtWidgets.QWidget):
             )
             self.catalogChanged.emit()
 
-        self.job = self._make_job(work, "photometry")
-        self.job.succeeded.connect(done)
-        self.job.failed.connect(self._error)
-        self.job.done.connect(lambda: setattr(self, "job", None))
-        self.job.start()
+        self.jobs.run(work, "Photometry", done)
 
     # ---------------------------------------------------------------- export
     def export_dialog(self, fmt: str) -> None:
@@ -410,9 +409,17 @@ class StarsPanel(QtWidgets.QWidget):
         except SkyglassError as exc:
             self._error(str(exc))
 
+    @property
+    def job(self):
+        """The running detection or photometry (None when idle)."""
+        return self.jobs.job
+
     def _error(self, message: str) -> None:
-        self.last_error = message
-        self.status.setText(message)
+        self.jobs.error(message)
+
+    @property
+    def last_error(self) -> str:
+        return self.jobs.last_error
 
 
 def _spin(value: float, lo: float, hi: float, tip: str) -> QtWidgets.QDoubleSpinBox:
