@@ -195,6 +195,12 @@ class JobRunner(QtCore.QObject):
         """A job for ``fn(progress)``, not started (panels connect its signals first)."""
         job = Job(fn, title, self)
         self._track(job)
+        self.started.emit(job)
+        return job
+
+    def _new_job(self, fn: Callable, title: str) -> Job:
+        job = Job(fn, title, self)
+        self._track(job)
         return job
 
     def run(
@@ -204,9 +210,15 @@ class JobRunner(QtCore.QObject):
         succeeded: Callable | None = None,
         failed: Callable | None = None,
     ) -> Job:
-        """Start ``fn(progress)`` in a thread; ``succeeded(result)`` / ``failed(message)``."""
-        job = self.job(fn, title)
+        """Start ``fn(progress)`` in a thread; ``succeeded(result)`` / ``failed(message)``.
+
+        No panel shows these jobs (downloads, recomputed undo states): the window's status
+        bar does, with Cancel (``job.in_status_bar``).
+        """
+        job = self._new_job(fn, title)
+        job.in_status_bar = True
         self._connect(job, succeeded, failed)
+        self.started.emit(job)
         job.start()
         return job
 
@@ -222,6 +234,7 @@ class JobRunner(QtCore.QObject):
         job = ProcessJob(self, fn, args, title)
         self._track(job)
         self._connect(job, succeeded, failed)
+        self.started.emit(job)
         job.start()
         return job
 
@@ -235,7 +248,6 @@ class JobRunner(QtCore.QObject):
         self.running.append(job)
         job.progressed.connect(self.progressed)
         job.done.connect(lambda: self._untrack(job))
-        self.started.emit(job)
 
     def _untrack(self, job) -> None:
         if job in self.running:

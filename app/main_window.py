@@ -20,6 +20,7 @@ from skyglass.controllers.frames import FramesController
 from skyglass.controllers.image_view import ImageViewController, StatusLabels
 from skyglass.controllers.overlays import OverlaysController
 from skyglass.controllers.samp import SampController
+from skyglass.job_indicator import JobIndicator
 from skyglass.jobs import JobRunner
 from skyglass.menus import menu_specs
 from skyglass.model.workspace import Workspace
@@ -83,6 +84,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.toolbar = ImageToolbar(self)
         self.addToolBar(self.toolbar)
         self.status = StatusLabels(self.statusBar())
+        self.statusBar().addPermanentWidget(JobIndicator(self.runner))
 
         # Controllers that panels use.
         self.editing = EditingController(ws, self, self.runner, self.show_error, self.canvas)

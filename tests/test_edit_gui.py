@@ -163,3 +163,27 @@ def test_unsaved_edits_are_asked_about(qtbot, window, demo_night, write_fits, mo
     assert window.isVisible()  # closing was cancelled
     monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent, name: "discard")
     assert window.files.open_file(str(other))
+
+
+def test_undo_to_a_dropped_snapshot_recomputes_in_the_background(qtbot, window, write_fits):
+    """With no room for snapshots, undo replays the edits in a job shown in the status bar;
+    the window stays responsive and the result is the undone state."""
+    from skyglass.job_indicator import JobIndicator
+
+    path = write_fits(np.arange(400, dtype=np.float32).reshape(20, 20), name="u.fits")
+    window.files.open_file(str(path))
+    doc = window.workspace.current.document
+    doc.editable()  # start the history
+    doc.history.budget = 0  # keep only the original
+    apply(qtbot, window, "flip_x")
+    apply(qtbot, window, "flip_y")
+    assert not doc.history.is_kept(1)
+    indicator = window.findChild(JobIndicator)
+    seen = []
+    window.runner.started.connect(lambda job: seen.append(getattr(job, "in_status_bar", False)))
+    window.menus["undo"].trigger()
+    assert seen == [True] and window.editing.busy
+    qtbot.waitUntil(lambda: not window.editing.busy, timeout=10000)
+    assert doc.history.index == 1 and not indicator.isVisible()
+    expected = np.arange(400, dtype=np.float32).reshape(20, 20)[:, ::-1]
+    np.testing.assert_array_equal(doc.image.data[:, :], expected)
