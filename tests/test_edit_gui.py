@@ -187,3 +187,18 @@ def test_undo_to_a_dropped_snapshot_recomputes_in_the_background(qtbot, window, 
     assert doc.history.index == 1 and not indicator.isVisible()
     expected = np.arange(400, dtype=np.float32).reshape(20, 20)[:, ::-1]
     np.testing.assert_array_equal(doc.image.data[:, :], expected)
+
+
+def test_the_form_shows_only_the_chosen_methods_parameters(window, write_fits):
+    window.files.open_file(str(write_fits(np.ones((8, 8), np.float32), name="d.fits")))
+    panel = window.panels["edit"]
+    panel.select("denoise")
+    form = panel.form
+    assert form.is_shown("method") and form.is_shown("sigma") and not form.is_shown("h")
+    form.set_value("method", "nl-means")
+    assert form.is_shown("h") and form.is_shown("patch_size") and not form.is_shown("sigma")
+    panel.select("deconvolve")
+    assert panel.form.is_shown("balance") and not panel.form.is_shown("iterations")
+    panel.form.set_value("method", "richardson-lucy")
+    assert panel.form.is_shown("iterations") and not panel.form.is_shown("balance")
+    assert panel.form.is_shown("fwhm") and not panel.form.is_shown("star")

@@ -343,3 +343,21 @@ def test_replay_errors(tmp_path, demo_night, capsys):
     assert "unknown operation" in capsys.readouterr().err
     assert main(["replay", str(tmp_path / "none.json"), demo_night.lights[0], "-o", "x.fits"]) == 2
     assert main(["replay", str(bad), demo_night.lights[0], "-o", demo_night.lights[0]]) == 2
+
+
+def test_parameter_converters_per_kind():
+    from skyglass.processing.editing.operation import Param
+    from skyglass.processing.errors import InvalidParameterError
+
+    flag = Param("expand", "bool", False)
+    assert flag.convert("false", "rotate") is False and flag.convert("true", "rotate") is True
+    assert flag.convert(0, "rotate") is False
+    with pytest.raises(InvalidParameterError):
+        flag.convert("maybe", "rotate")
+    angle = Param("angle", "float", 0.0, -360, 360)
+    for bad in ("inf", float("nan"), "x"):
+        with pytest.raises(InvalidParameterError):
+            angle.convert(bad, "rotate")
+    assert Param("box", "box").convert([1, 2, 3.6, 4], "crop") == (1, 2, 4, 4)
+    with pytest.raises(InvalidParameterError):
+        Param("box", "box").convert([1, 2, 3], "crop")

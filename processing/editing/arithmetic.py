@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from skyglass.processing.editing.operation import OPERATIONS, Operation, Param
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
 
 OPERATORS = ("add", "subtract", "multiply", "divide")
@@ -49,3 +50,51 @@ def set_region(
         raise InvalidParameterError("the region is outside the image.")
     out[max(0, y0 - 1) : min(ny, y1), max(0, x0 - 1) : min(nx, x1)] = np.float32(value)
     return out
+
+
+# ---------------------------------------------------------------- operations
+# The Edit panel, recipes, replay and HISTORY use these declarations.
+
+
+def _set_region(data, box, value, nan):
+    return set_region(data, *box, float("nan") if nan else value)
+
+
+def _arith(data, operator, value, other):
+    if other:
+        from skyglass.processing.io.reader import open_image
+
+        image = open_image(other)
+        return arithmetic(data, operator, other=image.data[:, :], other_name=image.name)
+    return arithmetic(data, operator, value)
+
+
+OPERATIONS.register(
+    Operation(
+        "arithmetic",
+        "Arithmetic",
+        "Arithmetic",
+        _arith,
+        (
+            Param("operator", "choice", "add", choices=OPERATORS, help="What to do"),
+            Param("value", "float", 0.0, help="A constant (when no image is given)"),
+            Param("other", "path", None, help="Another image of the same size (FITS)"),
+        ),
+        help="Add, subtract, multiply or divide by a constant or another image.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "set_region",
+        "Set region",
+        "Arithmetic",
+        _set_region,
+        (
+            Param("box", "box", (1, 1, 10, 10), help="x0, y0, x1, y1 (FITS, inclusive)"),
+            Param("value", "float", 0.0, help="The value to set (data units)"),
+            Param("nan", "bool", True, help="Set to NaN instead"),
+        ),
+        help="Set a rectangle to a value or to NaN.",
+    )
+)

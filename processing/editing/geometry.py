@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from skyglass.processing.editing.operation import OPERATIONS, Operation, Param, interpolation_param
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.units import fill_nan
 
@@ -322,3 +323,220 @@ def swirl(
         )
         out[nan] = np.nan
     return out, None
+
+
+# ---------------------------------------------------------------- operations
+# The Edit panel, recipes, replay and HISTORY use these declarations.
+
+
+def _flip_x(data):
+    return flip(data, "x")
+
+
+def _flip_y(data):
+    return flip(data, "y")
+
+
+def _rotate90(data, turns):
+    return rotate90(data, {"90": 1, "180": 2, "270": 3}[turns])
+
+
+def _crop(data, box):
+    return crop(data, *box)
+
+
+def _affine(data, **kw):
+    return affine(data, **kw)
+
+
+def _projective(data, matrix, interpolation):
+    return projective(data, np.asarray(matrix).reshape(3, 3), None, interpolation)
+
+
+OPERATIONS.register(
+    Operation(
+        "flip_x",
+        "Flip left-right",
+        "Geometry",
+        _flip_x,
+        geometry=True,
+        help="Mirror the image left to right (the WCS follows exactly).",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "flip_y",
+        "Flip top-bottom",
+        "Geometry",
+        _flip_y,
+        geometry=True,
+        help="Mirror the image top to bottom (the WCS follows exactly).",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "rotate90",
+        "Rotate by quarter turns",
+        "Geometry",
+        _rotate90,
+        (
+            Param(
+                "turns",
+                "choice",
+                "90",
+                choices=("90", "180", "270"),
+                help="Counter-clockwise, in degrees",
+            ),
+        ),
+        geometry=True,
+        help="Rotate by 90, 180 or 270 degrees without interpolation.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "rotate",
+        "Rotate",
+        "Geometry",
+        rotate,
+        (
+            Param("angle", "float", 30.0, -360, 360, help="Degrees, counter-clockwise"),
+            Param("center", "point", None, help="Centre (FITS x, y); empty: image centre"),
+            interpolation_param(),
+            Param("expand", "bool", False, help="Enlarge the image so no pixel is cut off"),
+        ),
+        geometry=True,
+        help="Rotate by any angle; the WCS gets the rotated CD matrix.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "crop",
+        "Crop",
+        "Geometry",
+        _crop,
+        (Param("box", "box", (1, 1, 100, 100), help="x0, y0, x1, y1 (FITS, inclusive)"),),
+        geometry=True,
+        help="Keep a rectangle of the image.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "rescale",
+        "Rescale",
+        "Geometry",
+        rescale,
+        (
+            Param("factor", "float", 0.5, 0.01, 16, help="Scale factor for both axes"),
+            interpolation_param(),
+            Param("anti_aliasing", "bool", True, help="Smooth before shrinking"),
+        ),
+        geometry=True,
+        help="Scale the image; anti-aliasing when shrinking.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "resize",
+        "Resize",
+        "Geometry",
+        resize,
+        (
+            Param("width", "int", 512, 1, 65536, help="New width in pixels"),
+            Param("height", "int", 512, 1, 65536, help="New height in pixels"),
+            interpolation_param(),
+            Param("anti_aliasing", "bool", True, help="Smooth before shrinking"),
+        ),
+        geometry=True,
+        help="Resample to a given size in pixels.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "affine",
+        "Affine warp",
+        "Geometry",
+        _affine,
+        (
+            Param("scale_x", "float", 1.0, 0.01, 100, help="Scale along x"),
+            Param("scale_y", "float", 1.0, 0.01, 100, help="Scale along y"),
+            Param("rotation", "float", 0.0, -360, 360, help="Degrees"),
+            Param("shear", "float", 0.0, -89, 89, help="Degrees"),
+            Param("tx", "float", 0.0, help="Shift in x (pixels)"),
+            Param("ty", "float", 0.0, help="Shift in y (pixels)"),
+            interpolation_param(),
+        ),
+        geometry=True,
+        help="Scale, rotation, shear and shift (scikit-image's AffineTransform); the WCS follows.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "projective",
+        "Projective warp",
+        "Geometry",
+        _projective,
+        (
+            Param(
+                "matrix",
+                "matrix",
+                [1, 0, 0, 0, 1, 0, 0, 0, 1],
+                help="3 x 3 homography, row by row (input x, y -> output x, y)",
+            ),
+            interpolation_param(),
+        ),
+        geometry=True,
+        help="Warp by a 3 x 3 matrix; a truly projective warp removes the WCS.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "perspective",
+        "Perspective correction",
+        "Geometry",
+        perspective,
+        (
+            Param(
+                "points",
+                "points",
+                [(1, 1), (100, 1), (100, 100), (1, 100)],
+                help="Four corners clicked on the image, in order around the shape",
+            ),
+            interpolation_param(),
+        ),
+        geometry=True,
+        picks="points",
+        help="Map a quadrilateral clicked on the image to a rectangle.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "swirl",
+        "Swirl",
+        "Geometry",
+        swirl,
+        (
+            Param(
+                "strength",
+                "float",
+                5.0,
+                -100,
+                100,
+                help="Amount of swirl (negative: the other way)",
+            ),
+            Param("radius", "float", 100.0, 1, help="Extent of the swirl (pixels)"),
+            Param("center", "point", None, help="FITS x, y; empty: image centre"),
+        ),
+        geometry=True,
+        help="scikit-image's swirl (removes the WCS).",
+    )
+)

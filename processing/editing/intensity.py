@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from skyglass.processing.editing.operation import OPERATIONS, Operation, Param
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.units import finite_range, in_unit_range
 
@@ -85,3 +86,110 @@ def rescale_percentiles(data: np.ndarray, low: float = 2.0, high: float = 98.0) 
         data.astype(np.float64), in_range=(p_lo, p_hi), out_range=(lo, hi)
     )
     return np.where(np.isfinite(data), out, np.nan).astype(np.float32)
+
+
+# ---------------------------------------------------------------- operations
+# The Edit panel, recipes, replay and HISTORY use these declarations.
+
+
+OPERATIONS.register(
+    Operation(
+        "equalize",
+        "Histogram equalisation",
+        "Intensity",
+        equalize,
+        (Param("bins", "int", 256, 2, 65536, help="Histogram bins"),),
+        help="Spread the values so every level is equally used.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "clahe",
+        "Adaptive equalisation (CLAHE)",
+        "Intensity",
+        clahe,
+        (
+            Param("kernel_size", "int", 64, 2, 4096, help="Tile size in pixels"),
+            Param("clip_limit", "float", 0.01, 0.0001, 1.0, help="Contrast limit"),
+            Param("bins", "int", 256, 2, 65536, help="Histogram bins"),
+        ),
+        slow=True,
+        help="Contrast-limited adaptive histogram equalisation.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "gamma",
+        "Gamma",
+        "Intensity",
+        gamma,
+        (
+            Param(
+                "gamma", "float", 0.5, 0.01, 10, help="Exponent: below 1 brightens, above 1 darkens"
+            ),
+            Param("gain", "float", 1.0, 0.01, 10, help="Multiplier after the gamma curve"),
+        ),
+        help="gain * x^gamma on the range scaled to [0, 1].",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "sigmoid",
+        "Sigmoid",
+        "Intensity",
+        sigmoid,
+        (
+            Param(
+                "cutoff", "float", 0.5, 0, 1, help="Centre of the S curve (fraction of the range)"
+            ),
+            Param("gain", "float", 10.0, 0.1, 100, help="Steepness of the S curve"),
+            Param("inverse", "bool", False, help="Apply the inverse curve"),
+        ),
+        help="S-shaped contrast curve.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "log",
+        "Logarithmic",
+        "Intensity",
+        log,
+        (
+            Param("gain", "float", 1.0, 0.01, 10, help="Multiplier of the log curve"),
+            Param("inverse", "bool", False, help="Apply the inverse curve"),
+        ),
+        help="gain * log2(1 + x) on the range scaled to [0, 1].",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "clip",
+        "Clip",
+        "Intensity",
+        clip,
+        (
+            Param("low", "float", 0.0, help="Values below become this (data units)"),
+            Param("high", "float", 1000.0, help="Values above become this (data units)"),
+        ),
+        help="Clip the values to a range (data units).",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "rescale_percentiles",
+        "Rescale between percentiles",
+        "Intensity",
+        rescale_percentiles,
+        (
+            Param("low", "float", 2.0, 0, 100, help="Lower percentile (becomes the minimum)"),
+            Param("high", "float", 98.0, 0, 100, help="Upper percentile (becomes the maximum)"),
+        ),
+        help="Stretch the values between two percentiles over the full range.",
+    )
+)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from skyglass.processing.editing.operation import OPERATIONS, Operation, Param
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.progress import ProgressCallback, report
 from skyglass.processing.units import fill_nan, finite_range, in_unit_range
@@ -347,3 +348,283 @@ def deconvolve(
     out = in_unit_range(data, padded)
     report(progress, 1.0, f"{method} deconvolution")
     return out
+
+
+# ---------------------------------------------------------------- operations
+# The Edit panel, recipes, replay and HISTORY use these declarations.
+
+
+def _deconvolve(data, method, psf, fwhm, star, radius, balance, iterations, seed, progress=None):
+    kernel = None
+    if psf == "star":
+        if star is None:
+            raise InvalidParameterError(
+                "deconvolve: click a star for the PSF (or use a gaussian PSF)."
+            )
+        kernel = star_psf(data, star[0], star[1], radius)
+    return deconvolve(data, method, kernel, fwhm, balance, iterations, seed, progress)
+
+
+OPERATIONS.register(
+    Operation(
+        "noise",
+        "Add noise",
+        "Restoration",
+        add_noise,
+        (
+            Param(
+                "kind",
+                "choice",
+                "gaussian",
+                choices=("gaussian", "poisson", "salt-pepper", "speckle", "variance-map"),
+                help="Noise model",
+            ),
+            Param(
+                "sigma",
+                "float",
+                10.0,
+                0,
+                help="Gaussian sigma (data units) or speckle fraction",
+                when=("kind", ("gaussian", "speckle")),
+            ),
+            Param(
+                "gain",
+                "float",
+                1.0,
+                1e-6,
+                help="e- per data unit (poisson, variance map)",
+                when=("kind", ("poisson", "variance-map")),
+            ),
+            Param(
+                "amount",
+                "float",
+                0.01,
+                0,
+                1,
+                help="Fraction of pixels (salt and pepper)",
+                when=("kind", ("salt-pepper",)),
+            ),
+            Param(
+                "read_noise",
+                "float",
+                5.0,
+                0,
+                help="Read noise (variance map)",
+                when=("kind", ("variance-map",)),
+            ),
+            Param("seed", "int", 0, 0, 2**31 - 1, help="Random seed (same seed, same noise)"),
+        ),
+        help="Synthetic noise for teaching; reproducible with the seed.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "denoise",
+        "Denoise",
+        "Restoration",
+        denoise,
+        (
+            Param(
+                "method",
+                "choice",
+                "gaussian",
+                choices=(
+                    "gaussian",
+                    "median",
+                    "bilateral",
+                    "tv-chambolle",
+                    "tv-bregman",
+                    "nl-means",
+                    "wavelet",
+                ),
+                help="Denoising method (its own parameters below)",
+            ),
+            Param(
+                "sigma",
+                "float",
+                1.0,
+                0.1,
+                50,
+                help="Gaussian/bilateral sigma (pixels)",
+                when=("method", ("gaussian", "bilateral")),
+            ),
+            Param(
+                "size", "int", 3, 1, 51, help="Median window (pixels)", when=("method", ("median",))
+            ),
+            Param(
+                "weight",
+                "float",
+                0.1,
+                0.0001,
+                10,
+                help="Total-variation weight",
+                when=("method", ("tv-chambolle", "tv-bregman")),
+            ),
+            Param(
+                "sigma_color",
+                "float",
+                0.1,
+                0.0001,
+                1,
+                help="Bilateral range sigma (fraction of the range)",
+                when=("method", ("bilateral",)),
+            ),
+            Param(
+                "h",
+                "float",
+                0.8,
+                0.01,
+                10,
+                help="Non-local means strength (x noise)",
+                when=("method", ("nl-means",)),
+            ),
+            Param(
+                "patch_size",
+                "int",
+                5,
+                1,
+                21,
+                help="Non-local means patch size (pixels)",
+                when=("method", ("nl-means",)),
+            ),
+            Param(
+                "patch_distance",
+                "int",
+                6,
+                1,
+                50,
+                help="Non-local means search distance (pixels)",
+                when=("method", ("nl-means",)),
+            ),
+            Param(
+                "wavelet",
+                "choice",
+                "db1",
+                choices=("db1", "db2", "haar", "sym4"),
+                help="Wavelet family",
+                when=("method", ("wavelet",)),
+            ),
+        ),
+        slow=True,
+        help="Remove noise; results stay in the data's units.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "blur",
+        "Blur",
+        "Restoration",
+        blur,
+        (
+            Param(
+                "kind", "choice", "gaussian", choices=("box", "gaussian", "motion"), help="Kernel"
+            ),
+            Param("size", "int", 5, 1, 101, help="Box size (pixels)", when=("kind", ("box",))),
+            Param(
+                "sigma",
+                "float",
+                2.0,
+                0.1,
+                50,
+                help="Gaussian sigma (pixels)",
+                when=("kind", ("gaussian",)),
+            ),
+            Param(
+                "length",
+                "float",
+                9.0,
+                2,
+                200,
+                help="Motion length (pixels)",
+                when=("kind", ("motion",)),
+            ),
+            Param(
+                "angle",
+                "float",
+                0.0,
+                -360,
+                360,
+                help="Motion direction (degrees)",
+                when=("kind", ("motion",)),
+            ),
+        ),
+        slow=True,
+        help="Blur with a box, gaussian or motion kernel.",
+    )
+)
+
+OPERATIONS.register(
+    Operation(
+        "deconvolve",
+        "Deconvolve",
+        "Restoration",
+        _deconvolve,
+        (
+            Param(
+                "method",
+                "choice",
+                "wiener",
+                choices=("wiener", "unsupervised-wiener", "richardson-lucy"),
+                help="Deconvolution algorithm",
+            ),
+            Param(
+                "psf",
+                "choice",
+                "gaussian",
+                choices=("gaussian", "star"),
+                help="A gaussian of the given FWHM, or cut from a clicked star",
+            ),
+            Param(
+                "fwhm",
+                "float",
+                3.0,
+                0.3,
+                50,
+                help="Gaussian PSF FWHM (pixels)",
+                when=("psf", ("gaussian",)),
+            ),
+            Param(
+                "star",
+                "point",
+                None,
+                help="The star used as PSF (click it)",
+                when=("psf", ("star",)),
+            ),
+            Param(
+                "radius", "int", 7, 2, 50, help="PSF stamp radius (pixels)", when=("psf", ("star",))
+            ),
+            Param(
+                "balance",
+                "float",
+                0.05,
+                1e-6,
+                10,
+                help="Wiener regularisation",
+                when=("method", ("wiener",)),
+            ),
+            Param(
+                "iterations",
+                "int",
+                30,
+                1,
+                500,
+                help="Richardson-Lucy iterations",
+                when=("method", ("richardson-lucy",)),
+            ),
+            Param(
+                "seed",
+                "int",
+                0,
+                0,
+                2**31 - 1,
+                help="Unsupervised Wiener sampling seed",
+                when=("method", ("unsupervised-wiener",)),
+            ),
+        ),
+        slow=True,
+        picks="star",
+        help="Undo a blur with Wiener, unsupervised Wiener or Richardson-Lucy.",
+    )
+)

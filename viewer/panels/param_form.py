@@ -81,6 +81,19 @@ class ParamForm(QtWidgets.QWidget):
             w.setToolTip(tip)
             self.widgets[p.name] = w
             form.addRow(p.title, w)
+        self._form = form
+        self.changed.connect(self._show_applicable)
+        self._show_applicable()
+
+    def _show_applicable(self) -> None:
+        """Show only the parameters that matter for the chosen method (``Param.when``)."""
+        values = self.values()
+        for p in self.operation.params:
+            self._form.setRowVisible(self.widgets[p.name], p.applies(values))
+
+    def is_shown(self, name: str) -> bool:
+        """Whether parameter ``name``'s row is visible."""
+        return self._form.isRowVisible(self.widgets[name])
 
     def _widget(self, p) -> QtWidgets.QWidget:
         if p.kind == "float":
