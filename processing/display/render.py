@@ -22,6 +22,7 @@ from skyglass.processing.display.stretch import (
     histequ_table,
     stretch_table,
 )
+from skyglass.processing.display.view import subsample_step
 
 #: DS9 draws NaN pixels white by default.
 DEFAULT_NAN_COLOR = (255, 255, 255)
@@ -176,7 +177,7 @@ def zoomed(data, zoom: float) -> np.ndarray:
     rows = nearest_indices(ny, zoom)
     cols = nearest_indices(nx, zoom)
     if zoom < 1 and float(1 / zoom).is_integer():
-        step = int(round(1 / zoom))
+        step = subsample_step(zoom)  # the same step as the canvas at this zoom
         start = step // 2
         sub = np.asarray(data[start::step, start::step], dtype=np.float32)
         return sub[: rows.size, : cols.size]

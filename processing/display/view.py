@@ -45,6 +45,30 @@ class View:
         return View(self.x, self.y, min(MAX_ZOOM, max(MIN_ZOOM, self.zoom)))
 
 
+def subsample_step(zoom: float) -> int:
+    """Image pixels per screen pixel when zoomed out (1 at zoom 1 and above): the canvas
+    and the headless render read every ``step``-th pixel, about one per screen pixel."""
+    return max(1, int(math.floor(1.0 / zoom + 1e-9)))
+
+
+def visible_crop(
+    left: float, right: float, top: float, bottom: float, shape: tuple[int, int], zoom: float
+) -> tuple[int, int, int, int, int]:
+    """The data to draw for a view: numpy ``(r0, r1, c0, c1, step)``.
+
+    ``left..right`` and ``top..bottom`` are the view's edges in scene coordinates (FITS
+    minus 0.5); the crop is clipped to the image and aligned to the step grid, so panning
+    does not make the subsample shimmer.
+    """
+    ny, nx = shape
+    c0 = max(0, int(math.floor(left)))
+    c1 = min(nx, int(math.ceil(right)))
+    r0 = max(0, int(math.floor(top)))
+    r1 = min(ny, int(math.ceil(bottom)))
+    step = subsample_step(zoom)
+    return r0 - r0 % step, r1, c0 - c0 % step, c1, step
+
+
 def pixel_scale(wcs) -> float:
     """Degrees per pixel (geometric mean of the axes) of a celestial WCS."""
     return float(abs(np.linalg.det(wcs.pixel_scale_matrix)) ** 0.5)

@@ -20,7 +20,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from skyglass.processing.display.render import LutApplier
-from skyglass.processing.display.view import MAX_ZOOM, MIN_ZOOM, View
+from skyglass.processing.display.view import MAX_ZOOM, MIN_ZOOM, View, visible_crop
 
 WHEEL_STEP = 2.0**0.25  # four wheel notches double the zoom
 
@@ -396,17 +396,8 @@ class ImageCanvas(pg.GraphicsView):
 
     def _visible_crop(self) -> tuple[int, int, int, int, int]:
         """``(r0, r1, c0, c1, step)`` of the data to draw for the current view."""
-        ny, nx = self._shape
         r = self.vb.viewRect()
-        c0 = max(0, int(math.floor(r.left())))
-        c1 = min(nx, int(math.ceil(r.right())))
-        r0 = max(0, int(math.floor(r.top())))
-        r1 = min(ny, int(math.ceil(r.bottom())))
-        step = max(1, int(math.floor(1.0 / self.zoom() + 1e-9)))
-        # Align to the step grid so panning does not make the subsample shimmer.
-        c0 -= c0 % step
-        r0 -= r0 % step
-        return r0, r1, c0, c1, step
+        return visible_crop(r.left(), r.right(), r.top(), r.bottom(), self._shape, self.zoom())
 
     def render_now(self) -> None:
         """Cut, colour and show the visible crop (synchronously)."""
