@@ -95,13 +95,14 @@ def _regions(ctx: PanelContext):
 
     ws = ctx.workspace
     panel = RegionsPanel(
-        ctx.canvas.vb,
+        lambda: ws.current.regions if ws.current is not None else [],
+        ws.set_regions,
         ctx.editing.current_frame,
         lambda: ws.current.wcs if ws.current is not None else None,
         lambda: ws.current.document.mask if ws.current is not None else None,
         ws.set_mask,
     )
-    panel.regionsChanged.connect(lambda: ws.set_regions(panel.regions()))
+    ws.regions_changed.connect(lambda state, source: state is ws.current and panel.refresh())
     panel.brush_button.toggled.connect(
         lambda on: setattr(ctx.canvas, "brush", panel.paint if on else None)
     )

@@ -154,3 +154,22 @@ def test_tile_shows_every_frame_and_follows_locks(qtbot, window, demo_night):
     assert window.workspace.index == 0
     window.frames.set_tile(False)
     assert window.central_stack.currentIndex() == 0 and not window.frames.tiles
+
+
+def test_regions_are_each_frames_data_drawn_by_the_canvas(window, demo_night):
+    from regions import CirclePixelRegion, PixCoord
+
+    window.files.open_file(demo_night.lights[0])
+    window.files.open_file(demo_night.lights[1], new_frame=True)
+    overlay = window.overlays.region_overlay
+    window.panels["regions"].add_region(CirclePixelRegion(PixCoord(20, 30), 5.0))
+    assert len(window.workspace.frames[1].regions) == 1 and len(overlay.items) == 1
+    window.workspace.set_current(0)
+    assert overlay.items == [] and window.panels["regions"].list.count() == 0
+    window.workspace.set_current(1)
+    assert len(overlay.items) == 1 and window.panels["regions"].list.count() == 1
+    # A drag on the canvas changes the frame's data.
+    item = overlay.items[0].item
+    item.setPos(item.pos() + QtCore.QPointF(3, 0))
+    item.sigRegionChangeFinished.emit(item)
+    assert window.workspace.current.regions[0].center.x == pytest.approx(23.0)

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from skyglass.model.workspace import FrameState, Workspace
 from skyglass.processing.errors import SkyglassError
+from skyglass.viewer.image.regions import RegionOverlay
 
 
 class OverlaysController(QtCore.QObject):
@@ -44,6 +45,11 @@ class OverlaysController(QtCore.QObject):
         workspace.mask_changed.connect(self._if_current(self.draw_mask))
         workspace.catalog_changed.connect(self._if_current(self.draw_stars))
         canvas.vb.sigRangeChanged.connect(lambda *_: self._view_timer.start())
+        self.region_overlay = RegionOverlay(canvas.vb, self)
+        self.region_overlay.edited.connect(
+            lambda: workspace.set_regions(self.region_overlay.regions(), source=self.region_overlay)
+        )
+        workspace.regions_changed.connect(self._regions_changed)
 
     def _if_current(self, fn):
         def call(state: FrameState, *args) -> None:
@@ -69,6 +75,7 @@ class OverlaysController(QtCore.QObject):
         self.draw_mask()
         self.draw_stars()
         self._draw_sky_table()
+        self.draw_regions()
 
     def _display_changed(self) -> None:
         if self.flags is not None and self.flags.contours and self.contour_manual is None:
@@ -215,6 +222,16 @@ class OverlaysController(QtCore.QObject):
             label.setPos(ox - 0.5 + vec[0] * length * 1.3, oy - 0.5 + vec[1] * length * 1.3)
             items.append(label)
         self.canvas.set_overlay("compass", items)
+
+    # ------------------------------------------------------------------ regions
+    def draw_regions(self) -> None:
+        """The current frame's regions, as editable items."""
+        state = self.ws.current
+        self.region_overlay.set_regions(state.regions if state is not None else [])
+
+    def _regions_changed(self, state: FrameState, source) -> None:
+        if state is self.ws.current and source is not self.region_overlay:
+            self.draw_regions()
 
     # -------------------------------------------------------------- mask, stars
     def draw_mask(self) -> None:

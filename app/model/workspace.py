@@ -92,7 +92,8 @@ class Workspace:
     document_changed(state)          the frame's image changed (opened, edited, plane)
     display_changed(state)           its display settings changed
     view_changed(state, source)      its view changed; ``source`` is who changed it
-    regions_changed(state), catalog_changed(state), mask_changed(state),
+    regions_changed(state, source)   its regions changed (``source``: who changed them)
+    catalog_changed(state), mask_changed(state),
     overlays_changed(state)          the named part changed
     locks_changed(locks)
     """
@@ -264,12 +265,13 @@ class Workspace:
             self.set_view(state.view, state)
 
     # ---------------------------------------------------- regions, stars, mask
-    def set_regions(self, regions: list, state: FrameState | None = None) -> None:
-        """Replace a frame's regions."""
+    def set_regions(self, regions: list, state: FrameState | None = None, source=None) -> None:
+        """Replace a frame's regions; ``source`` is who changed them (the canvas overlay
+        after a drag need not redraw)."""
         state = self._state(state)
         if state is not None:
             state.regions = list(regions)
-            self.regions_changed.emit(state)
+            self.regions_changed.emit(state, source)
 
     def set_catalog(self, table, state: FrameState | None = None) -> None:
         """Replace a frame's star catalogue (None removes it)."""

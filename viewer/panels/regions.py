@@ -1,10 +1,12 @@
-"""Regions and masks: draw regions with the mouse (pyqtgraph ROIs, converted to and from
-astropy ``regions``), see their statistics, profiles and projections, read and write DS9
-region files, and build a mask."""
+"""Regions and masks: add regions with the mouse, see their statistics, profiles and
+projections, read and write DS9 region files, and build a mask.
+
+The regions are the frame's data (astropy ``regions`` in the workspace); the canvas draws
+them through :class:`~skyglass.viewer.image.regions.RegionOverlay`. This panel lists them
+and changes them only through ``set_regions``."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -12,150 +14,29 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from skyglass.processing.errors import SkyglassError
-
-KINDS = ("circle", "ellipse", "box", "polygon", "line", "point", "text")
-PEN = pg.mkPen((0, 200, 255), width=2)
-
-
-class RegionItem:
-    """One region on the canvas: a pyqtgraph item and its kind."""
-
-    def __init__(self, kind: str, item, text: str = "") -> None:
-        self.kind, self.item, self.text = kind, item, text
-
-    # Scene coordinates put pixel centres at integer + 0.5; regions use 0-based centres.
-    def to_region(self):
-        import astropy.units as u
-        from regions import (
-            CirclePixelRegion,
-            EllipsePixelRegion,
-            LinePixelRegion,
-            PixCoord,
-            PointPixelRegion,
-            PolygonPixelRegion,
-            RectanglePixelRegion,
-            TextPixelRegion,
-        )
-
-        it = self.item
-        if self.kind == "circle":
-            pos, size = it.pos(), it.size()
-            return CirclePixelRegion(
-                PixCoord(pos.x() + size.x() / 2 - 0.5, pos.y() + size.y() / 2 - 0.5), size.x() / 2
-            )
-        if self.kind in ("ellipse", "box"):
-            size = it.size()
-            c = it.mapToParent(QtCore.QPointF(size.x() / 2, size.y() / 2))
-            cls = EllipsePixelRegion if self.kind == "ellipse" else RectanglePixelRegion
-            return cls(
-                PixCoord(c.x() - 0.5, c.y() - 0.5), size.x(), size.y(), angle=it.angle() * u.deg
-            )
-        if self.kind == "polygon":
-            pts = [it.mapToParent(h["item"].pos()) for h in it.handles]
-            return PolygonPixelRegion(
-                PixCoord([p.x() - 0.5 for p in pts], [p.y() - 0.5 for p in pts])
-            )
-        if self.kind == "line":
-            a, b = (it.mapToParent(h["item"].pos()) for h in it.handles[:2])
-            return LinePixelRegion(
-                PixCoord(a.x() - 0.5, a.y() - 0.5), PixCoord(b.x() - 0.5, b.y() - 0.5)
-            )
-        if self.kind == "point":
-            p = it.pos()
-            return PointPixelRegion(PixCoord(p.x() - 0.5, p.y() - 0.5))
-        p = it.pos()
-        return TextPixelRegion(PixCoord(p.x() - 0.5, p.y() - 0.5), text=self.text)
-
-    @property
-    def label(self) -> str:
-        r = self.to_region()
-        c = getattr(r, "center", None)
-        if c is not None:
-            where = f"({c.x + 1:.1f}, {c.y + 1:.1f})"
-        elif hasattr(r, "vertices"):
-            where = f"{len(r.vertices)} vertices"
-        else:
-            where = (
-                f"({r.start.x + 1:.1f}, {r.start.y + 1:.1f})-({r.end.x + 1:.1f}, {r.end.y + 1:.1f})"
-            )
-        return f"{self.kind} {where}" + (f" '{self.text}'" if self.text else "")
-
-
-def make_item(region) -> RegionItem:
-    """A canvas item for a (0-based) PixelRegion."""
-    from regions import (
-        CirclePixelRegion,
-        EllipsePixelRegion,
-        LinePixelRegion,
-        PointPixelRegion,
-        PolygonPixelRegion,
-        RectanglePixelRegion,
-        TextPixelRegion,
-    )
-
-    def sc(x, y):
-        return (float(x) + 0.5, float(y) + 0.5)
-
-    if isinstance(region, CirclePixelRegion):
-        cx, cy = sc(region.center.x, region.center.y)
-        r = float(region.radius)
-        return RegionItem("circle", pg.CircleROI([cx - r, cy - r], [2 * r, 2 * r], pen=PEN))
-    if isinstance(region, (EllipsePixelRegion, RectanglePixelRegion)):
-        cx, cy = sc(region.center.x, region.center.y)
-        w, h = float(region.width), float(region.height)
-        kind = "ellipse" if isinstance(region, EllipsePixelRegion) else "box"
-        item = (pg.EllipseROI if kind == "ellipse" else pg.RectROI)([0, 0], [w, h], pen=PEN)
-        if kind == "box":
-            item.addRotateHandle([1, 1], [0.5, 0.5])
-        angle = float(region.angle.to_value("deg"))
-        item.setAngle(angle, center=(0, 0))
-        t = math.radians(angle)
-        item.setPos(
-            cx - (w / 2 * math.cos(t) - h / 2 * math.sin(t)),
-            cy - (w / 2 * math.sin(t) + h / 2 * math.cos(t)),
-        )
-        return RegionItem(kind, item)
-    if isinstance(region, PolygonPixelRegion):
-        pts = [sc(x, y) for x, y in zip(region.vertices.x, region.vertices.y, strict=True)]
-        return RegionItem("polygon", pg.PolyLineROI(pts, closed=True, pen=PEN))
-    if isinstance(region, LinePixelRegion):
-        return RegionItem(
-            "line",
-            pg.LineSegmentROI(
-                [sc(region.start.x, region.start.y), sc(region.end.x, region.end.y)], pen=PEN
-            ),
-        )
-    if isinstance(region, TextPixelRegion):  # before PointPixelRegion: a subclass of it
-        item = pg.TextItem(region.text, color=(255, 255, 0), anchor=(0.5, 0.5))
-        item.setPos(*sc(region.center.x, region.center.y))
-        return RegionItem("text", item, region.text)
-    if isinstance(region, PointPixelRegion):
-        return RegionItem(
-            "point",
-            pg.TargetItem(sc(region.center.x, region.center.y), size=12, movable=True, pen=PEN),
-        )
-    raise SkyglassError(f"regions of type {type(region).__name__} are not supported.")
+from skyglass.viewer.image.regions import KINDS, region_kind, region_label
 
 
 class RegionsPanel(QtWidgets.QWidget):
-    """Region tools, statistics, plots, DS9 files and masks (see ``__init__``).
+    """Region tools, statistics, plots, DS9 files and masks.
 
-    Signals
-    -------
-    regionsChanged()
-        The user added, moved, edited or deleted a region.
-    """
-
-    regionsChanged = QtCore.Signal()
-
-    """Given by the window: the canvas ``vb`` (a ViewBox to add items to), ``current()`` (the
-    displayed image, with ``data`` and ``header``), ``wcs()``, and mask accessors
-    ``get_mask()`` / ``set_mask(mask)``.
+    Parameters
+    ----------
+    get_regions, set_regions : callable
+        The current frame's regions (a list of 0-based pixel regions) and how to replace
+        them (the workspace announces the change; :meth:`refresh` shows it).
+    current : callable
+        The displayed image (``data`` and ``header``).
+    wcs : callable
+        Its WCS or None.
+    get_mask, set_mask : callable
+        The frame's mask (True = masked) and how to replace it.
     """
 
     def __init__(
         self,
-        vb,
+        get_regions: Callable,
+        set_regions: Callable,
         current: Callable,
         wcs: Callable,
         get_mask: Callable,
@@ -163,9 +44,9 @@ class RegionsPanel(QtWidgets.QWidget):
         parent=None,
     ) -> None:
         super().__init__(parent)
-        self.vb, self._current, self._wcs = vb, current, wcs
+        self._get_regions, self._set_regions = get_regions, set_regions
+        self._current, self._wcs = current, wcs
         self._get_mask, self._set_mask = get_mask, set_mask
-        self.items: list[RegionItem] = []
         self.pending: list[tuple[float, float]] = []
         self.last_error = ""
         self.last_stats: dict = {}
@@ -356,77 +237,65 @@ class RegionsPanel(QtWidgets.QWidget):
         self.pending = []
 
     # ---------------------------------------------------------------- regions
-    def add_region(self, region) -> RegionItem:
-        item = make_item(region)
-        self.vb.addItem(item.item)
-        item.item.setZValue(20)
-        for signal in ("sigRegionChangeFinished", "sigPositionChangeFinished"):
-            if hasattr(item.item, signal):
-                getattr(item.item, signal).connect(lambda *_: self._changed())
-        self.items.append(item)
-        self.list.addItem(item.label)
-        self.list.setCurrentRow(len(self.items) - 1)
-        self.regionsChanged.emit()
-        return item
-
     def regions(self) -> list:
-        return [it.to_region() for it in self.items]
+        """The current frame's regions."""
+        return list(self._get_regions())
 
-    def set_frame(self, state) -> None:
-        """Show a frame's regions and mask (no regionsChanged: nothing was edited)."""
-        self.blockSignals(True)
-        try:
-            self.clear_regions()
-            for region in state.regions if state is not None else []:
-                self.add_region(region)
-        finally:
-            self.blockSignals(False)
-        mask = state.document.mask if state is not None else None
-        self.mask_info.setText("no mask" if mask is None else f"{int(mask.sum())} pixels masked")
+    def add_region(self, region) -> None:
+        """Add a region to the frame (and select it)."""
+        self._set_regions([*self.regions(), region])
+        self.list.setCurrentRow(self.list.count() - 1)
 
     def clear_regions(self) -> None:
-        for it in self.items:
-            self.vb.removeItem(it.item)
-        self.items.clear()
-        self.list.clear()
-        self.plot.clear()
-        self.stats.setText("")
+        self._set_regions([])
 
     def delete_selected(self) -> None:
         row = self.list.currentRow()
-        if 0 <= row < len(self.items):
-            self.vb.removeItem(self.items[row].item)
-            del self.items[row]
-            self.list.takeItem(row)
-            self.update_stats()
-            self.regionsChanged.emit()
+        regions = self.regions()
+        if 0 <= row < len(regions):
+            del regions[row]
+            self._set_regions(regions)
 
-    def _changed(self) -> None:
-        for i, it in enumerate(self.items):
-            self.list.item(i).setText(it.label)
+    def set_frame(self, state) -> None:
+        """Show a frame's regions and mask."""
+        self.refresh()
+        mask = state.document.mask if state is not None else None
+        self.mask_info.setText("no mask" if mask is None else f"{int(mask.sum())} pixels masked")
+
+    def refresh(self) -> None:
+        """List the frame's regions again (keeping the selection) and their statistics."""
+        row = self.list.currentRow()
+        regions = self.regions()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for region in regions:
+            self.list.addItem(region_label(region))
+        self.list.setCurrentRow(min(max(row, 0), len(regions) - 1) if regions else -1)
+        self.list.blockSignals(False)
         self.update_stats()
-        self.regionsChanged.emit()
 
     def selected(self):
+        """The selected region, or None."""
         row = self.list.currentRow()
-        return self.items[row] if 0 <= row < len(self.items) else None
+        regions = self.regions()
+        return regions[row] if 0 <= row < len(regions) else None
 
     def update_stats(self) -> None:
         """Statistics of the selected region; a profile (line) or projection (box)."""
         from skyglass.processing.measure.regionstats import line_profile, projection, region_stats
 
-        it = self.selected()
+        region = self.selected()
         self.plot.clear()
-        if it is None:
+        if region is None:
             self.stats.setText("")
             return
         try:
             frame = self._current()
         except SkyglassError:
             return
-        region = it.to_region()
+        kind = region_kind(region)
         mask = self._get_mask()
-        if it.kind == "line":
+        if kind == "line":
             d, v = line_profile(
                 frame.data,
                 region.start.x + 1,
@@ -441,8 +310,8 @@ class RegionsPanel(QtWidgets.QWidget):
                 f"line of {d[-1]:.1f} px: min {np.nanmin(v):.6g}, max {np.nanmax(v):.6g}"
             )
             return
-        if it.kind in ("point", "text"):
-            self.stats.setText(it.label)
+        if kind in ("point", "text"):
+            self.stats.setText(region_label(region))
             return
         s = region_stats(frame.data, region, mask, self._wcs())
         self.last_stats = s
@@ -455,7 +324,7 @@ class RegionsPanel(QtWidgets.QWidget):
             f"{s['median']:.6g}\nstd {s['std']:.6g}  min {s['min']:.6g}  max {s['max']:.6g}\n"
             f"centroid x, y {s['x']:.2f}, {s['y']:.2f}{sky}"
         )
-        if it.kind == "box":
+        if kind == "box":
             xs, ys = region.bounding_box.ixmin + 1, region.bounding_box.iymin + 1
             xe, ye = region.bounding_box.ixmax, region.bounding_box.iymax
             coords, values = projection(frame.data, xs, ys, xe, ye, self.axis.currentData(), mask)
@@ -476,8 +345,7 @@ class RegionsPanel(QtWidgets.QWidget):
 
         try:
             regs = read_regions(path, self._wcs())
-            for r in regs:
-                self.add_region(r)
+            self._set_regions([*self.regions(), *regs])
             self.status.setText(f"Read {len(regs)} regions.")
         except SkyglassError as exc:
             self._error(str(exc))
@@ -515,24 +383,20 @@ class RegionsPanel(QtWidgets.QWidget):
     def mask_inside(self) -> None:
         from skyglass.processing.measure.masks import from_regions
 
-        it = self.selected()
-        if it is None or it.kind in ("line", "point", "text"):
+        region = self.selected()
+        if region is None or region_kind(region) in ("line", "point", "text"):
             self._error("Select an area region first.")
             return
-        self._update_mask(
-            self._mask_or_empty() | from_regions(self._shape(), exclude=[it.to_region()])
-        )
+        self._update_mask(self._mask_or_empty() | from_regions(self._shape(), exclude=[region]))
 
     def mask_outside(self) -> None:
         from skyglass.processing.measure.masks import from_regions
 
-        it = self.selected()
-        if it is None or it.kind in ("line", "point", "text"):
+        region = self.selected()
+        if region is None or region_kind(region) in ("line", "point", "text"):
             self._error("Select an area region first.")
             return
-        self._update_mask(
-            self._mask_or_empty() | from_regions(self._shape(), include=[it.to_region()])
-        )
+        self._update_mask(self._mask_or_empty() | from_regions(self._shape(), include=[region]))
 
     def mask_threshold(self) -> None:
         from skyglass.processing.measure.masks import from_threshold
