@@ -106,6 +106,7 @@ def _regions(ctx: PanelContext):
     panel.brush_button.toggled.connect(
         lambda on: setattr(ctx.canvas, "brush", panel.paint if on else None)
     )
+    ctx.canvas.strokeFinished.connect(panel.end_stroke)
     ctx.canvas.clicked.connect(panel.image_clicked)
     return panel
 

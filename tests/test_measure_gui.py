@@ -198,3 +198,36 @@ def test_export_annotated_png(qtbot, window, demo_night, tmp_path):
     shape = iio.imread(view).shape
     r0, r1, c0, c1 = window.canvas.visible_box()
     assert shape[1] == (c1 - c0) * 2 and shape[0] == (r1 - r0) * 2 + 46
+
+
+def test_mask_edits_are_undone_and_redone_like_pixel_edits(qtbot, window, demo_night):
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["regions"]
+    doc = window.workspace.current.document
+    panel.tool_buttons["circle"].setChecked(True)
+    window.canvas.clicked.emit(128.0, 128.0)
+    panel.mask_inside()
+    inside = doc.mask.copy()
+    assert window.menus["undo"].isEnabled() and doc.dirty
+    panel.tool_buttons["circle"].setChecked(False)
+    panel.brush_button.setChecked(True)
+    for x in (40.0, 41.0, 42.0):  # one stroke: three dabs, one step
+        window.canvas.brush(x, 40.0)
+    window.canvas.strokeFinished.emit()
+    assert doc.history.index == 2 and doc.mask[39, 39] and not inside[39, 39]
+    assert [window.panels["history"].item(i).text() for i in range(3)] == [
+        "Original",
+        "Mask: inside a region",
+        "Mask: brush",
+    ]
+    window.menus["undo"].trigger()
+    np.testing.assert_array_equal(doc.mask, inside)
+    assert window.canvas._mask is not None
+    window.menus["undo"].trigger()
+    assert doc.mask is None and window.canvas._mask is None
+    window.menus["redo"].trigger()
+    np.testing.assert_array_equal(doc.mask, inside)
+    # Mask steps are not pixel operations: a recipe leaves them out.
+    from skyglass.processing.editing.recipe import to_dict
+
+    assert to_dict(doc.history.applied)["steps"] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from PySide6 import QtCore, QtWidgets
 
@@ -160,8 +161,7 @@ class EditingController(QtCore.QObject):
         ):
             return False
         try:
-            frame = doc.editable()
-            frame.mask = doc.mask
+            frame = replace(doc.editable(), mask=doc.mask)
             frame.write(path, overwrite=True, catalog=state.catalog)
         except SkyglassError as exc:
             self.show_error(str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from skyglass.processing.display.cache import PlaneDisplay
-from skyglass.processing.editing.history import EditHistory, Step
+from skyglass.processing.editing.history import MASK_STEP, EditHistory, Step
 from skyglass.processing.errors import SkyglassError
 from skyglass.processing.io.frame import Frame
 from skyglass.processing.io.reader import LoadedImage, image_from_array
@@ -31,7 +31,7 @@ class ImageDocument:
         #: True = masked; the MASK extension of the file when it has one.
         self.mask: np.ndarray | None = self._file_mask()
         self.mask_dirty = False
-        self.catalog = None
+        self._shown_data = None
         self._data_cache: tuple[int, np.ndarray] | None = None
 
     def _file_mask(self) -> np.ndarray | None:
@@ -100,7 +100,9 @@ class ImageDocument:
             for key in ("BZERO", "BSCALE", "BLANK"):
                 header.remove(key, ignore_missing=True)
             data = np.ascontiguousarray(self.source.data[:, :], dtype=np.float32)
-            self.history = EditHistory(Frame(data, header, name=self.name, sources=[self.name]))
+            self.history = EditHistory(
+                Frame(data, header, self.mask, name=self.name, sources=[self.name])
+            )
         return self.history.current()
 
     def push(self, step: Step, result: Frame) -> None:
@@ -111,12 +113,33 @@ class ImageDocument:
 
     def show(self, frame: Frame) -> None:
         """Show ``frame`` (a state of the history) in place of the image."""
-        image = image_from_array(frame.data, frame.header, self.name)
-        image.path = self.source.path
-        self.image = image
-        self._displays.clear()
-        if self.mask is not None and self.mask.shape != frame.data.shape:
-            self.mask = None  # a geometric edit: the mask no longer lines up
+        if self.image is self.source or frame.data is not self._shown_data:
+            image = image_from_array(frame.data, frame.header, self.name)
+            image.path = self.source.path
+            self.image = image
+            self._displays.clear()
+            self._shown_data = frame.data
+        # The mask is part of each state: undo and redo bring back the mask it had.
+        mask = frame.mask
+        self.mask = mask if mask is not None and mask.shape == frame.data.shape else None
+
+    def set_mask(self, mask, what: str | None = None) -> None:
+        """Replace the mask (True = masked).
+
+        With ``what`` (a few words: "inside circle", "brush") the change is a step of the
+        edit history, undone and redone like a pixel edit; without it the mask is only
+        shown (a brush stroke in progress). An RGB composite's mask is not undoable.
+        """
+        if what is None or (self.composite and self.can_composite):
+            self.mask = mask
+            self.mask_dirty = True
+            return
+        frame = self.editable()
+        mask = None if mask is None else np.array(mask, dtype=bool)
+        result = Frame(frame.data, frame.header, mask, frame.name, list(frame.sources))
+        self.history.push(Step(MASK_STEP, {"what": what}), result)
+        self.show(result)
+        self.mask_dirty = False
 
     def close(self) -> None:
         self._displays.clear()

@@ -280,12 +280,15 @@ class Workspace:
             state.catalog = table
             self.catalog_changed.emit(state)
 
-    def set_mask(self, mask, state: FrameState | None = None) -> None:
-        """Replace a frame's mask (True = masked); the document has unsaved changes."""
+    def set_mask(self, mask, what: str | None = None, state: FrameState | None = None) -> None:
+        """Replace a frame's mask (True = masked).
+
+        With ``what`` ("inside circle", "brush") the change is an undoable step of the
+        frame's edit history; without it the mask is only shown (a stroke in progress).
+        """
         state = self._state(state)
         if state is not None:
-            state.document.mask = mask
-            state.document.mask_dirty = True
+            state.document.set_mask(mask, what)
             self.mask_changed.emit(state)
 
     def set_overlay(self, name: str, on: bool, state: FrameState | None = None) -> None:

@@ -17,6 +17,10 @@ from skyglass.processing.progress import ProgressCallback
 
 #: Bytes of snapshots kept (the original image is not counted).
 DEFAULT_BUDGET = 1024 * 1024 * 1024
+#: The operation name of a mask edit: the pixels are unchanged, the Frame's mask is new.
+#: Its snapshot is always kept (it shares the pixels, so it costs only the mask), so a
+#: mask step is never replayed; recipes leave it out (it is not a pixel operation).
+MASK_STEP = "mask"
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,13 @@ class Step:
 
     @property
     def label(self) -> str:
+        if self.op == MASK_STEP:
+            return f"Mask: {self.params.get('what', 'edited')}"
         return get(self.op).label
+
+    @property
+    def is_mask(self) -> bool:
+        return self.op == MASK_STEP
 
     def to_dict(self) -> dict:
         return {"op": self.op, "params": self.params}
@@ -118,12 +128,24 @@ class EditHistory:
         self._trim(protect=index)
 
     def _bytes(self) -> int:
-        return sum(f.data.nbytes for i, f in self._snapshots.items() if i != 0)
+        """Memory held by the snapshots (pixels shared between snapshots count once)."""
+        seen: dict[int, int] = {}
+        for i, f in self._snapshots.items():
+            if i != 0 and f.data is not self.original.data:
+                seen[id(f.data)] = f.data.nbytes
+            if f.mask is not None:
+                seen[id(f.mask)] = f.mask.nbytes
+        return sum(seen.values())
 
     def _trim(self, protect: int) -> None:
-        """Drop snapshots farthest from the current state until within the budget."""
+        """Drop snapshots farthest from the current state until within the budget (never
+        the original, the current one or a mask step's)."""
         while self._bytes() > self.budget:
-            candidates = [i for i in self._snapshots if i not in (0, protect)]
+            candidates = [
+                i
+                for i in self._snapshots
+                if i not in (0, protect) and not self.steps[i - 1].is_mask
+            ]
             if not candidates:
                 return
             del self._snapshots[max(candidates, key=lambda i: abs(i - self.index))]

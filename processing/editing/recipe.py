@@ -46,7 +46,7 @@ def to_dict(
         "source": os.path.basename(source),
         "hdu": hdu,
         "plane": plane,
-        "steps": [s.to_dict() for s in steps],
+        "steps": [s.to_dict() for s in steps if not s.is_mask],
     }
 
 
@@ -126,7 +126,8 @@ def python_script(
         f"image = load_input(source, hdu={hdu!r}, plane={plane!r})",
     ]
     for step in steps:
-        lines.append(f"image = apply_operation(image, {step.op!r}, {step.params!r})")
+        if not step.is_mask:  # mask edits are not pixel operations
+            lines.append(f"image = apply_operation(image, {step.op!r}, {step.params!r})")
     lines += ["save_fits(image, output, overwrite=True)", "print('wrote', output)", ""]
     return "\n".join(lines)
 

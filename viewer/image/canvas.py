@@ -123,6 +123,7 @@ class _ViewBox(pg.ViewBox):
             p = self.mapToView(ev.pos())
             if self._canvas.brush is not None:
                 self._canvas.brush(p.x() + 0.5, p.y() + 0.5)
+                self._canvas.strokeFinished.emit()
             self._canvas.clicked.emit(p.x() + 0.5, p.y() + 0.5)
         ev.accept()
 
@@ -146,6 +147,8 @@ class _ViewBox(pg.ViewBox):
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and self._canvas.brush is not None:
             p = self.mapToView(ev.pos())
             self._canvas.brush(p.x() + 0.5, p.y() + 0.5)
+            if ev.isFinish():
+                self._canvas.strokeFinished.emit()
             ev.accept()
             return
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
@@ -180,6 +183,8 @@ class ImageCanvas(pg.GraphicsView):
     clicked = QtCore.Signal(float, float)
     contrastBiasDragged = QtCore.Signal(float, float)
     viewChanged = QtCore.Signal()
+    #: The mouse button went up after brushing (a click or a drag): one stroke is done.
+    strokeFinished = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent, background=(40, 40, 40))

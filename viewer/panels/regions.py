@@ -50,6 +50,7 @@ class RegionsPanel(QtWidgets.QWidget):
         self.pending: list[tuple[float, float]] = []
         self.last_error = ""
         self.last_stats: dict = {}
+        self._stroke = None  # the mask being painted by the brush
         lay = QtWidgets.QVBoxLayout(self)
 
         tools = QtWidgets.QGridLayout()
@@ -370,8 +371,9 @@ class RegionsPanel(QtWidgets.QWidget):
     def _shape(self):
         return self._current().data.shape
 
-    def _update_mask(self, mask) -> None:
-        self._set_mask(mask)
+    def _update_mask(self, mask, what: str | None = "mask edited") -> None:
+        """Give the frame ``mask``; with ``what`` an undoable step (None: a stroke goes on)."""
+        self._set_mask(mask, what)
         n = 0 if mask is None else int(mask.sum())
         self.mask_info.setText("no mask" if mask is None else f"{n} pixels masked")
         self.update_stats()
@@ -387,7 +389,10 @@ class RegionsPanel(QtWidgets.QWidget):
         if region is None or region_kind(region) in ("line", "point", "text"):
             self._error("Select an area region first.")
             return
-        self._update_mask(self._mask_or_empty() | from_regions(self._shape(), exclude=[region]))
+        self._update_mask(
+            what="inside a region",
+            mask=self._mask_or_empty() | from_regions(self._shape(), exclude=[region]),
+        )
 
     def mask_outside(self) -> None:
         from skyglass.processing.measure.masks import from_regions
@@ -396,7 +401,10 @@ class RegionsPanel(QtWidgets.QWidget):
         if region is None or region_kind(region) in ("line", "point", "text"):
             self._error("Select an area region first.")
             return
-        self._update_mask(self._mask_or_empty() | from_regions(self._shape(), include=[region]))
+        self._update_mask(
+            what="outside a region",
+            mask=self._mask_or_empty() | from_regions(self._shape(), include=[region]),
+        )
 
     def mask_threshold(self) -> None:
         from skyglass.processing.measure.masks import from_threshold
@@ -407,12 +415,17 @@ class RegionsPanel(QtWidgets.QWidget):
         except ValueError:
             self._error("Type numbers for the mask thresholds.")
             return
-        self._update_mask(self._mask_or_empty() | from_threshold(self._current().data, low, high))
+        self._update_mask(
+            what="by value",
+            mask=self._mask_or_empty() | from_threshold(self._current().data, low, high),
+        )
 
     def mask_nan(self) -> None:
         from skyglass.processing.measure.masks import from_nan
 
-        self._update_mask(self._mask_or_empty() | from_nan(self._current().data))
+        self._update_mask(
+            what="NaN pixels", mask=self._mask_or_empty() | from_nan(self._current().data)
+        )
 
     def mask_saturated(self) -> None:
         from skyglass.processing.measure.masks import from_saturation
@@ -422,24 +435,32 @@ class RegionsPanel(QtWidgets.QWidget):
         if level is None:
             self._error("No SATURATE in the header: use Mask by value instead.")
             return
-        self._update_mask(self._mask_or_empty() | from_saturation(frame.data, float(level)))
+        self._update_mask(
+            what="saturated pixels",
+            mask=self._mask_or_empty() | from_saturation(frame.data, float(level)),
+        )
 
     def clear_mask(self) -> None:
-        self._update_mask(None)
+        self._update_mask(what="cleared", mask=None)
 
     def invert_mask(self) -> None:
-        self._update_mask(~self._mask_or_empty())
+        self._update_mask(what="inverted", mask=~self._mask_or_empty())
 
     def paint(self, x: float, y: float) -> None:
-        """Brush stroke at FITS (x, y)."""
+        """One brush dab at FITS (x, y): painted in place into the stroke's mask, copied
+        once when the stroke starts (the states before it stay as they were for undo)."""
         from skyglass.processing.measure.masks import paint
 
-        # Paint in place: a stroke touches a few pixels, not worth a copy of the mask.
-        mask = self._get_mask()
-        if mask is None:
-            mask = np.zeros(self._shape(), bool)
-        paint(mask, x, y, self.brush_size.value(), not self.erase.isChecked())
-        self._update_mask(mask)
+        if self._stroke is None:
+            self._stroke = self._mask_or_empty()
+        paint(self._stroke, x, y, self.brush_size.value(), not self.erase.isChecked())
+        self._update_mask(self._stroke, what=None)
+
+    def end_stroke(self) -> None:
+        """The mouse button is up: the stroke becomes one undoable step."""
+        if self._stroke is not None:
+            stroke, self._stroke = self._stroke, None
+            self._update_mask(stroke, what="erased" if self.erase.isChecked() else "brush")
 
     def _error(self, message: str) -> None:
         self.last_error = message
