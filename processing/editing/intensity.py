@@ -114,7 +114,6 @@ OPERATIONS.register(
             Param("clip_limit", "float", 0.01, 0.0001, 1.0, help="Contrast limit"),
             Param("bins", "int", 256, 2, 65536, help="Histogram bins"),
         ),
-        slow=True,
         help="Contrast-limited adaptive histogram equalisation.",
     )
 )

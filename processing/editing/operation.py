@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -133,8 +133,6 @@ class Operation:
     params : tuple of Param
     geometry : bool
         Changes pixel positions (the WCS follows, or is removed for nonlinear warps).
-    slow : bool
-        Worth a progress bar and Cancel on large images.
     help : str
     """
 
@@ -144,10 +142,8 @@ class Operation:
     func: Callable
     params: tuple[Param, ...] = ()
     geometry: bool = False
-    slow: bool = False
     help: str = ""
     picks: str = ""  # a parameter filled by clicking on the image ("points" or "star")
-    adapter: Callable | None = field(default=None, repr=False)
 
     def resolve(self, values: dict | None) -> dict:
         """All parameters with defaults filled in, validated."""

@@ -506,7 +506,6 @@ OPERATIONS.register(
                 when=("method", ("wavelet",)),
             ),
         ),
-        slow=True,
         help="Remove noise; results stay in the data's units.",
     )
 )
@@ -550,7 +549,6 @@ OPERATIONS.register(
                 when=("kind", ("motion",)),
             ),
         ),
-        slow=True,
         help="Blur with a box, gaussian or motion kernel.",
     )
 )
@@ -623,7 +621,6 @@ OPERATIONS.register(
                 when=("method", ("unsupervised-wiener",)),
             ),
         ),
-        slow=True,
         picks="star",
         help="Undo a blur with Wiener, unsupervised Wiener or Richardson-Lucy.",
     )
