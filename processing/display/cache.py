@@ -13,7 +13,7 @@ import numpy as np
 
 from skyglass.processing.display.limits import compute_limits, grid_sample
 from skyglass.processing.display.render import DisplaySettings, PlaneRendering, build_lut
-from skyglass.processing.display.stretch import histequ_table
+from skyglass.processing.display.stretch import LUT_SIZE, histequ_table, stretch_table
 
 
 class PlaneDisplay:
@@ -54,11 +54,12 @@ class PlaneDisplay:
             key = (replace(settings, limits=""), low, high)
         else:
             key = (replace(settings, limits=""),)
-        lut = self._luts.get(key)
-        if lut is None:
+        tables = self._luts.get(key)
+        if tables is None:
             hist = histequ_table(self.sample, low, high) if settings.scale == "histequ" else None
-            lut = build_lut(settings, hist)
+            y = stretch_table(settings.scale, settings.exponent, LUT_SIZE, hist)
+            tables = (build_lut(settings, y=y), y)
             if len(self._luts) > 32:  # dragging contrast makes many; keep a few
                 self._luts.clear()
-            self._luts[key] = lut
-        return PlaneRendering(low, high, lut)
+            self._luts[key] = tables
+        return PlaneRendering(low, high, *tables)

@@ -84,7 +84,10 @@ def colour_cells(settings: DisplaySettings, ncolors: int = NCOLORS) -> np.ndarra
 
 
 def build_lut(
-    settings: DisplaySettings, histequ: np.ndarray | None = None, ncolors: int = NCOLORS
+    settings: DisplaySettings,
+    histequ: np.ndarray | None = None,
+    ncolors: int = NCOLORS,
+    y: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fold stretch, contrast/bias and colormap into one packed RGBA table.
 
@@ -93,7 +96,8 @@ def build_lut(
     numpy.ndarray
         ``LUT_SIZE + 1`` uint32 entries; the last is the NaN colour.
     """
-    y = stretch_table(settings.scale, settings.exponent, LUT_SIZE, histequ)
+    if y is None:
+        y = stretch_table(settings.scale, settings.exponent, LUT_SIZE, histequ)
     cell = np.minimum((y * ncolors).astype(np.int64), ncolors - 1)
     rgb = colour_cells(settings, ncolors)[cell]
     nan = np.asarray([settings.nan_color], dtype=np.uint8)
@@ -188,11 +192,13 @@ def zoomed(data, zoom: float) -> np.ndarray:
 
 @dataclass
 class PlaneRendering:
-    """What is cached per plane and settings: limits and the histogram-equalisation table."""
+    """What is cached per plane and settings: the limits, the packed colour table and the
+    stretch table (``y`` in [0, 1] per table entry, for the colorbar's tick positions)."""
 
     low: float
     high: float
     lut: np.ndarray
+    y: np.ndarray | None = None
 
 
 def prepare(data, settings: DisplaySettings, sample: np.ndarray | None = None) -> PlaneRendering:
@@ -211,7 +217,8 @@ def prepare(data, settings: DisplaySettings, sample: np.ndarray | None = None) -
         sample = grid_sample(data)
     low, high = compute_limits(data, settings.limit_spec, sample)
     hist = histequ_table(sample, low, high) if settings.scale == "histequ" else None
-    return PlaneRendering(low, high, build_lut(settings, hist))
+    y = stretch_table(settings.scale, settings.exponent, LUT_SIZE, hist)
+    return PlaneRendering(low, high, build_lut(settings, y=y), y)
 
 
 def render_plane(data, settings: DisplaySettings, zoom: float = 1.0) -> np.ndarray:

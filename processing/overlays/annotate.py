@@ -279,21 +279,27 @@ def _scalebar(draw, w, shape, zoom, font) -> None:
 
 
 def _colorbar(image, draw, prep, top: int, font, unit: str) -> None:
-    from skyglass.processing.display.colorbar_ticks import nice_ticks
+    """The colour cells evenly, round values where the stretch puts them (as the window's
+    colorbar draws them)."""
+    from PIL import Image
+
+    from skyglass.processing.display.colorbar_ticks import bar_indices, layout_ticks
+    from skyglass.processing.display.stretch import LUT_SIZE
 
     width = image.width
     margin = 10
-    bar_w = width - 2 * margin
-    values = np.linspace(prep.low, prep.high, max(bar_w, 2)).astype(np.float32)[None, :]
-    from PIL import Image
-
-    strip = apply_lut(values, prep.low, prep.high, prep.lut)[..., :3]
+    bar_w = max(width - 2 * margin, 2)
+    packed = np.asarray(prep.lut)[bar_indices(bar_w, prep.y, LUT_SIZE)]
+    strip = packed.view(np.uint8).reshape(1, bar_w, 4)[..., :3]
     strip = np.repeat(strip, 14, axis=0)
     image.paste(Image.fromarray(np.ascontiguousarray(strip)), (margin, top + 4))
-    span = prep.high - prep.low
-    for t in nice_ticks(prep.low, prep.high):
-        x = margin + ((t - prep.low) / span * bar_w if span > 0 else 0)
+    reserved = draw.textlength(unit, font=font) + 12 if unit else 0
+    ticks = layout_ticks(
+        prep.low, prep.high, prep.y, bar_w, lambda text: draw.textlength(text, font=font), reserved
+    )
+    for _, x, label in ticks:
+        x += margin
         draw.line([x, top + 18, x, top + 22], fill=(255, 255, 255), width=1)
-        draw.text((x, top + 24), f"{t:g}", fill=(255, 255, 255), font=font, anchor="mt")
+        draw.text((x, top + 24), label, fill=(255, 255, 255), font=font, anchor="mt")
     if unit:
         draw.text((width - margin, top + 24), unit, fill=(255, 255, 255), font=font, anchor="rt")

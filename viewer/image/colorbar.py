@@ -6,19 +6,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from skyglass.processing.display.colorbar_ticks import nice_ticks  # noqa: F401 - re-exported
-from skyglass.processing.display.render import LutApplier
-
-
-def format_tick(value: float, step: float) -> str:
-    if abs(value) >= 1e5 or (abs(value) < 1e-3 and value != 0):
-        return f"{value:.3g}"
-    decimals = max(0, -int(np.floor(np.log10(step)))) if step > 0 else 0
-    return f"{value:.{min(decimals, 6)}f}"
+from skyglass.processing.display.colorbar_ticks import bar_indices, layout_ticks
+from skyglass.processing.display.stretch import LUT_SIZE
 
 
 class ColorbarWidget(QtWidgets.QWidget):
-    """Draws the colour table for data values from low to high, as the image uses it."""
+    """Draws the colour cells evenly (as DS9 does), with round data values placed where the
+    stretch puts them and labels that never overlap each other or the unit."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -28,9 +22,10 @@ class ColorbarWidget(QtWidgets.QWidget):
         )
         self._colouring = None
         self._unit = ""
-        self._apply = LutApplier()
         self._image: QtGui.QImage | None = None
         self._buffer: np.ndarray | None = None
+        #: The ticks last drawn: ``(value, x in widget pixels, label)``.
+        self.drawn_ticks: list[tuple[float, float, str]] = []
         self.setToolTip("Colour scale: the stretch and colormap between the display limits")
 
     def set_colouring(self, colouring, unit: str = "") -> None:
@@ -42,51 +37,52 @@ class ColorbarWidget(QtWidgets.QWidget):
 
     @property
     def ticks(self) -> list[float]:
-        if self._colouring is None:
-            return []
-        return nice_ticks(self._colouring.low, self._colouring.high)
+        return [value for value, _, _ in self.drawn_ticks]
 
     def _bar(self, width: int) -> QtGui.QImage:
         c = self._colouring
-        values = np.linspace(c.low, c.high, max(width, 2), dtype=np.float64)
-        values = values.astype(np.float32)[None, :]
-        rgba = self._apply(values, c.low, c.high, c.lut)
-        self._buffer = np.ascontiguousarray(rgba)
+        idx = bar_indices(width, c.y, LUT_SIZE)
+        packed = np.asarray(c.lut)[idx][None, :]
+        self._buffer = np.ascontiguousarray(packed.view(np.uint8).reshape(1, width, 4))
         return QtGui.QImage(
-            self._buffer.data,
-            self._buffer.shape[1],
-            1,
-            self._buffer.shape[1] * 4,
-            QtGui.QImage.Format.Format_RGBA8888,
+            self._buffer.data, width, 1, width * 4, QtGui.QImage.Format.Format_RGBA8888
         )
+
+    def _layout(self, fm: QtGui.QFontMetrics, bar: QtCore.QRect) -> None:
+        c = self._colouring
+        reserved = fm.horizontalAdvance(self._unit) + 12 if self._unit else 0
+        ticks = layout_ticks(c.low, c.high, c.y, bar.width(), fm.horizontalAdvance, reserved)
+        self.drawn_ticks = [(v, bar.left() + x, label) for v, x, label in ticks]
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._image = None
+        super().resizeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         painter = QtGui.QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
         if self._colouring is None:
+            self.drawn_ticks = []
             return
         margin = 8
         bar = QtCore.QRect(margin, 4, self.width() - 2 * margin, 16)
+        if bar.width() < 2:
+            return
         if self._image is None or self._image.width() != bar.width():
             self._image = self._bar(bar.width())
         painter.drawImage(bar, self._image)
         painter.setPen(self.palette().windowText().color())
         painter.drawRect(bar.adjusted(0, 0, -1, -1))
-        c = self._colouring
-        span = c.high - c.low
-        ticks = self.ticks
-        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
         fm = painter.fontMetrics()
-        for t in ticks:
-            x = bar.left() + (t - c.low) / span * bar.width() if span > 0 else bar.left()
-            painter.drawLine(int(x), bar.bottom(), int(x), bar.bottom() + 4)
-            label = format_tick(t, step)
+        self._layout(fm, bar)
+        for _, x, label in self.drawn_ticks:
+            painter.drawLine(int(round(x)), bar.bottom(), int(round(x)), bar.bottom() + 4)
             w = fm.horizontalAdvance(label)
-            lx = int(min(max(x - w / 2, 0), self.width() - w))
+            lx = int(min(max(x - w / 2, bar.left()), bar.right() - w))
             painter.drawText(lx, bar.bottom() + 6 + fm.ascent(), label)
         if self._unit:
             painter.drawText(
                 self.width() - fm.horizontalAdvance(self._unit) - margin,
-                self.height() - 2,
+                bar.bottom() + 6 + fm.ascent(),
                 self._unit,
             )
