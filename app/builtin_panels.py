@@ -118,13 +118,15 @@ def _nightlog(ctx: PanelContext):
 
 
 for _spec in (
-    PanelSpec("scale", "Scale", _scale, "right", visible=True, scroll=True, group="measure"),
+    # The right column stays small and always useful; the tools open as full-height tabs
+    # on the left, so the image keeps most of the width.
+    PanelSpec("scale", "Scale", _scale, "right", visible=True, scroll=True),
     PanelSpec("pixel", "Pixel", _pixel, "right", visible=True),
     PanelSpec("calibration", "Calibration", _calibration, "left", group="tools"),
     PanelSpec("edit", "Edit", _edit, "left", group="tools", scroll=True),
+    PanelSpec("stars", "Stars", _stars, "left", group="tools", scroll=True),
+    PanelSpec("regions", "Regions & masks", _regions, "left", group="tools", scroll=True),
     PanelSpec("history", "History", _history, "left"),
-    PanelSpec("stars", "Stars", _stars, "right", group="measure", scroll=True),
-    PanelSpec("regions", "Regions & masks", _regions, "right", group="measure", scroll=True),
     PanelSpec("nightlog", "Night log", _nightlog, "bottom"),
 ):
     PANELS.register(_spec)

@@ -127,11 +127,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.recentChanged.connect(self._fill_recent)
         self._fill_recent()
         window_menu = self.menus.menus["Window"]
+        window_menu.addSeparator()
         for dock in self.docks.values():
             toggle = dock.toggleViewAction()
             toggle.setText(dock.windowTitle().replace("&", "&&"))
             window_menu.addAction(toggle)
-        self.resize(1400, 900)
+        self._default_layout = self.saveState()
+        self.fit_to_screen()
         persist.restore_layout(self.qsettings, self)
 
     # ------------------------------------------------------------------ wiring
@@ -224,6 +226,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "show_calibration": lambda: self.show_docks("calibration"),
             "calibration_folder": self._choose_calibration_folder,
             "shortcuts": self.show_shortcuts,
+            "reset_layout": self.reset_layout,
         }
 
     def _states(self) -> dict:
@@ -274,6 +277,32 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             dirty = " *" if state.document.dirty else ""
             self.setWindowTitle(f"{state.name}{dirty} - Skyglass")
+
+    # ------------------------------------------------------------------ layout
+    def fit_to_screen(self) -> None:
+        """Size the window to the screen it is on (never larger than its available area),
+        with the right column narrow enough to leave the image most of the width and tall
+        enough for every control of the Scale dock."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else QtCore.QRect(0, 0, 1400, 900)
+        width = min(1600, int(area.width() * 0.96))
+        height = min(1000, int(area.height() * 0.94))
+        self.resize(width, height)
+        self.move(
+            area.left() + (area.width() - width) // 2, area.top() + (area.height() - height) // 2
+        )
+        column = max(300, min(380, int(width * 0.27)))
+        scale, pixel = self.docks["scale"], self.docks["pixel"]
+        self.resizeDocks([scale], [column], QtCore.Qt.Orientation.Horizontal)
+        wanted = self.panels["scale"].sizeHint().height() + 40
+        self.resizeDocks(
+            [scale, pixel], [wanted, max(120, height - wanted)], QtCore.Qt.Orientation.Vertical
+        )
+
+    def reset_layout(self) -> None:
+        """Window > Reset layout: the docks where they start, the window fitted again."""
+        self.restoreState(self._default_layout)
+        self.fit_to_screen()
 
     # -------------------------------------------------------- small commands
     def show_docks(self, *keys: str) -> None:

@@ -53,7 +53,14 @@ def window(qtbot, tmp_path, monkeypatch):
     w.resize(1300, 800)
     w.show()
     qtbot.waitExposed(w)
-    return w
+    yield w
+    # Dialogs the test opened (header, shortcut sheet, messages) are top-level windows
+    # that outlive a closed parent: close them, so they never sit over the next window.
+    from PySide6 import QtWidgets
+
+    for widget in QtWidgets.QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.close()
 
 
 _EXIT_STATUS = {"code": 0}

@@ -30,12 +30,17 @@ def screen_colour(window, x, y) -> QtGui.QColor:
 def move_mouse(qtbot, window, x, y):
     canvas = window.canvas
     scene = canvas.vb.mapViewToScene(QtCore.QPointF(x - 0.5, y - 0.5))
-    qtbot.mouseMove(canvas.viewport(), canvas.mapFromScene(scene))
+    target = canvas.mapFromScene(scene)
+    # Qt sends no move event when the pointer is already there (an earlier window at the
+    # same place may have left it there): go elsewhere first.
+    qtbot.mouseMove(canvas.viewport(), target + QtCore.QPoint(7, 7))
+    qtbot.mouseMove(canvas.viewport(), target)
 
 
 def test_open_file_shows_fits_orientation(window, marked):
     path, data = marked
     assert window.files.open_file(str(path))
+    window.menus["limits:minmax"].trigger()
     assert window.canvas.image_shape == (40, 50)
     # Linear minmax grey: (1,1) is the brightest pixel and is drawn at the lower left.
     assert screen_colour(window, 1, 1).red() == 255
@@ -247,6 +252,7 @@ def test_colour_png_is_a_composite_by_default(tmp_path, window):
     path = tmp_path / "colour.png"
     iio.imwrite(path, pixels)
     window.files.open_file(str(path))
+    window.menus["limits:minmax"].trigger()
     assert window.toolbar._rgb_action.isVisible() and window.toolbar.rgb_check.isChecked()
     # The picture's top-left (black) is FITS (1, 20).
     c = screen_colour(window, 1, 20)

@@ -16,9 +16,14 @@ from skyglass.processing.errors import SkyglassError
 SETTING_KEYS = tuple(f.name for f in fields(DisplaySettings))
 
 
+#: A new profile opens camera frames with zscale (minmax shows them black: a few hot
+#: pixels and cosmic rays set the range); DS9 users switch to minmax once and it persists.
+FIRST_DISPLAY = DisplaySettings(limits="zscale")
+
+
 def restore_display(qsettings: QtCore.QSettings) -> DisplaySettings:
     """The display settings saved last (defaults for anything missing or invalid)."""
-    defaults = DisplaySettings()
+    defaults = FIRST_DISPLAY
     values = {}
     for key in SETTING_KEYS:
         v = qsettings.value(f"display/{key}")

@@ -101,12 +101,29 @@ class ReadoutPanel(QtWidgets.QWidget):
         form.addRow("RA, Dec", self.sky)
         form.addRow("(degrees)", self.sky_deg)
         layout.addLayout(form)
+        self.table_button = QtWidgets.QToolButton()
+        self.table_button.setText("5 x 5 pixel table")
+        self.table_button.setCheckable(True)
+        self.table_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.table_button.setToolTip("Show the values of the 5 x 5 pixels around the cursor")
+        layout.addWidget(self.table_button)
         self.table = PixelTable()
         layout.addWidget(self.table)
+        self.table_button.toggled.connect(self.show_table)
+        self.show_table(False)
         self._data = None
         self._wcs = None
         self._unit = ""
         self.last: dict = {}
+
+    def show_table(self, on: bool) -> None:
+        """Show or fold away the 5 x 5 pixel table (folded, the dock stays compact)."""
+        self.table.setVisible(on)
+        self.table_button.setArrowType(
+            QtCore.Qt.ArrowType.DownArrow if on else QtCore.Qt.ArrowType.RightArrow
+        )
+        if self.table_button.isChecked() != on:
+            self.table_button.setChecked(on)
 
     def set_image(self, data, wcs, unit: str) -> None:
         """Show pixels of ``data``; ``wcs`` is a WCS, None, or a callable returning one
@@ -165,7 +182,7 @@ class Magnifier(QtWidgets.QWidget):
         super().__init__(parent)
         self.canvas = canvas
         self.factor = factor
-        self.setFixedSize(160, 160)
+        self.setFixedSize(140, 140)
         self.setToolTip("Magnifier: 4x the current zoom around the cursor")
         self._image: QtGui.QImage | None = None
         self._buffer = None
@@ -215,7 +232,7 @@ class Panner(QtWidgets.QWidget):
     def __init__(self, canvas, parent=None) -> None:
         super().__init__(parent)
         self.canvas = canvas
-        self.setFixedSize(160, 160)
+        self.setFixedSize(140, 140)
         self.setToolTip("Panner: the whole image; drag the box (or click) to pan")
         self._image: QtGui.QImage | None = None
         self._buffer = None
