@@ -36,6 +36,7 @@ class PixelPanel(QtWidgets.QWidget):
             pics.addLayout(box)
         lay.addLayout(pics)
         lay.addWidget(self.readout)
+        lay.addStretch(1)
 
 
 def _pixel(ctx: PanelContext):

@@ -285,13 +285,14 @@ class MainWindow(QtWidgets.QMainWindow):
         enough for every control of the Scale dock."""
         screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen is not None else QtCore.QRect(0, 0, 1400, 900)
-        width = min(1600, int(area.width() * 0.96))
-        height = min(1000, int(area.height() * 0.94))
+        width = min(1840, int(area.width() * 0.96))
+        height = min(1120, int(area.height() * 0.94))
         self.resize(width, height)
         self.move(
             area.left() + (area.width() - width) // 2, area.top() + (area.height() - height) // 2
         )
-        column = max(300, min(380, int(width * 0.27)))
+        # As wide as the Scale panel wants, but never more than a third of the window.
+        column = min(self.panels["scale"].sizeHint().width() + 24, 440, int(width * 0.34))
         scale, pixel = self.docks["scale"], self.docks["pixel"]
         self.resizeDocks([scale], [column], QtCore.Qt.Orientation.Horizontal)
         wanted = self.panels["scale"].sizeHint().height() + 40

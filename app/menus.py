@@ -360,6 +360,13 @@ def menu_specs() -> list[ActionSpec]:
             "calibration_folder",
             tip="Choose the folder of a night's frames",
         ),
+        # Window (the docks' switches follow, from the panel table)
+        A(
+            "Window",
+            "&Reset layout",
+            "reset_layout",
+            tip="Put every dock back where it starts and fit the window to the screen",
+        ),
         # Help
         A(
             "Help",

@@ -93,6 +93,8 @@ def build_docks(window: QtWidgets.QMainWindow, context: PanelContext):
             area = QtWidgets.QScrollArea()
             area.setWidget(widget)
             area.setWidgetResizable(True)
+            # Long forms scroll down, never sideways: the widgets shrink to the dock.
+            area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             dock.setWidget(area)
         else:
             dock.setWidget(widget)

@@ -241,8 +241,23 @@ class ScalePanel(QtWidgets.QWidget):
         self.set_settings(self._settings, self._limits)
 
 
+class _ValueBox(QtWidgets.QDoubleSpinBox):
+    """A limit box: any float, but sized for the numbers people see (Qt sizes a spin box
+    for its range, here 40 digits, which made the Scale dock wider than a laptop allows)."""
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt API
+        hint = super().sizeHint()
+        return QtCore.QSize(
+            min(hint.width(), self.fontMetrics().horizontalAdvance("-00000.0000") + 40),
+            hint.height(),
+        )
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt API
+        return self.sizeHint()
+
+
 def _value_box(tip: str) -> QtWidgets.QDoubleSpinBox:
-    box = QtWidgets.QDoubleSpinBox()
+    box = _ValueBox()
     box.setRange(-1e38, 1e38)
     box.setDecimals(4)
     box.setKeyboardTracking(False)
