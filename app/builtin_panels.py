@@ -11,6 +11,12 @@ from PySide6 import QtWidgets
 from skyglass.panels import PANELS, PanelContext, PanelSpec
 
 
+def _follow_modes(ctx: PanelContext, panel) -> None:
+    """A panel with mode buttons asks the window for a mode and shows the current one."""
+    panel.modeRequested.connect(ctx.modes.set_mode)
+    ctx.modes.modeChanged.connect(panel.show_mode)
+
+
 def _scale(ctx: PanelContext):
     from skyglass.viewer.panels.scale import ScalePanel
 
@@ -64,6 +70,7 @@ def _edit(ctx: PanelContext):
         applied=ctx.editing.applied,
     )
     ctx.canvas.clicked.connect(panel.image_clicked)
+    _follow_modes(ctx, panel)
     return panel
 
 
@@ -88,6 +95,7 @@ def _stars(ctx: PanelContext):
         go_to=ctx.overlays.go_to_star,
     )
     ctx.canvas.clicked.connect(panel.image_clicked)
+    _follow_modes(ctx, panel)
     return panel
 
 
@@ -104,11 +112,13 @@ def _regions(ctx: PanelContext):
         ws.set_mask,
     )
     ws.regions_changed.connect(lambda state, source: state is ws.current and panel.refresh())
-    panel.brush_button.toggled.connect(
-        lambda on: setattr(ctx.canvas, "brush", panel.paint if on else None)
+    ctx.modes.modeChanged.connect(
+        lambda mode: setattr(ctx.canvas, "brush", panel.paint if mode == "brush" else None)
     )
     ctx.canvas.strokeFinished.connect(panel.end_stroke)
     ctx.canvas.clicked.connect(panel.image_clicked)
+    ctx.canvas.dragged.connect(panel.image_dragged)
+    _follow_modes(ctx, panel)
     return panel
 
 

@@ -18,6 +18,7 @@ from skyglass.controllers.files import FilesController
 from skyglass.controllers.follow import FollowController
 from skyglass.controllers.frames import FramesController
 from skyglass.controllers.image_view import ImageViewController, StatusLabels
+from skyglass.controllers.modes import ModeController
 from skyglass.controllers.overlays import OverlaysController
 from skyglass.controllers.samp import SampController
 from skyglass.job_indicator import JobIndicator
@@ -92,6 +93,8 @@ class MainWindow(QtWidgets.QMainWindow):
             ws, self, self.qsettings, self.show_error, self.editing.save_as
         )
         self.overlays = OverlaysController(ws, self.canvas, self, self.show_error)
+        self.modes = ModeController(self, self.canvas)
+        self.addToolBar(self.modes.toolbar)
         context = PanelContext(
             self,
             ws,
@@ -100,6 +103,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.files,
             self.editing,
             self.overlays,
+            self.modes,
             self.show_error,
         )
         self.docks, self.panels = build_docks(self, context)

@@ -33,6 +33,7 @@ class PanelContext:
     files: object
     editing: object
     overlays: object
+    modes: object
     show_error: Callable[[str], None]
 
 

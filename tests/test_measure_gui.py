@@ -231,3 +231,73 @@ def test_mask_edits_are_undone_and_redone_like_pixel_edits(qtbot, window, demo_n
     from skyglass.processing.editing.recipe import to_dict
 
     assert to_dict(doc.history.applied)["steps"] == []
+
+
+def _drag(qtbot, window, start, end):
+    """A left-button drag on the canvas between two FITS positions (real mouse events)."""
+    from PySide6 import QtGui, QtWidgets
+
+    canvas = window.canvas
+    vp = canvas.viewport()
+
+    def at(x, y):
+        return canvas.mapFromScene(canvas.vb.mapViewToScene(QtCore.QPointF(x - 0.5, y - 0.5)))
+
+    left = QtCore.Qt.MouseButton.LeftButton
+    none = QtCore.Qt.KeyboardModifier.NoModifier
+    p0, p1 = at(*start), at(*end)
+    steps = [p0 + (p1 - p0) * (i / 8) for i in range(9)]
+
+    def send(kind, pos, buttons):
+        event = QtGui.QMouseEvent(
+            kind, QtCore.QPointF(pos), QtCore.QPointF(vp.mapToGlobal(pos)), left, buttons, none
+        )
+        QtWidgets.QApplication.sendEvent(vp, event)
+
+    send(QtCore.QEvent.Type.MouseButtonPress, p0, left)
+    for p in steps[1:]:
+        qtbot.wait(12)  # pyqtgraph drops moves closer than 10 ms to the previous one
+        send(QtCore.QEvent.Type.MouseMove, p, left)
+    send(QtCore.QEvent.Type.MouseButtonRelease, p1, QtCore.Qt.MouseButton.NoButton)
+    qtbot.wait(10)
+
+
+def test_one_interaction_mode_at_a_time_and_escape(qtbot, window, demo_night):
+    window.files.open_file(demo_night.lights[0])
+    regions, stars = window.panels["regions"], window.panels["stars"]
+    stars.examine_button.setChecked(True)
+    assert window.modes.mode == "examine" and window.modes.actions["examine"].isChecked()
+    regions.tool_buttons["circle"].setChecked(True)
+    assert window.modes.mode == "circle" and not stars.examine_button.isChecked()
+    window.canvas.clicked.emit(100.0, 100.0)  # a circle, and no profile pops up
+    assert len(window.workspace.current.regions) == 1 and stars.profile_dialog is None
+    window.modes.actions["brush"].trigger()
+    assert window.canvas.brush is not None and regions.brush_button.isChecked()
+    assert not regions.tool_buttons["circle"].isChecked()
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, QtCore.Qt.Key.Key_Escape)
+    assert window.modes.mode == "pointer" and window.canvas.brush is None
+    assert not regions.brush_button.isChecked()
+
+
+def test_regions_are_made_by_click_or_by_drag(qtbot, window, demo_night):
+    window.files.open_file(demo_night.lights[0])
+    window.canvas.zoom_to(1.0)
+    window.canvas.center_on(128, 128)
+    window.modes.set_mode("circle")
+    view_before = window.canvas.view()
+    _drag(qtbot, window, (100, 100), (100, 130))  # centre to edge: radius 30
+    circle = window.workspace.current.regions[-1]
+    assert circle.center.x == pytest.approx(99, abs=0.6) and circle.radius == pytest.approx(
+        30, abs=1
+    )
+    assert window.canvas.view().close_to(view_before)  # drawing does not pan
+    window.modes.set_mode("box")
+    _drag(qtbot, window, (60, 60), (100, 80))  # corner to corner
+    box = window.workspace.current.regions[-1]
+    assert box.width == pytest.approx(40, abs=1) and box.height == pytest.approx(20, abs=1)
+    assert box.center.x + 1 == pytest.approx(80, abs=1)
+    window.modes.set_mode("pointer")
+    _drag(qtbot, window, (60, 60), (100, 80))  # pans
+    assert len(window.workspace.current.regions) == 2
+    assert not window.canvas.view().close_to(view_before)

@@ -151,6 +151,16 @@ class _ViewBox(pg.ViewBox):
                 self._canvas.strokeFinished.emit()
             ev.accept()
             return
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and self._canvas.draw_mode:
+            # Drawing a region: report where the drag began and where it is now.
+            start = self.mapToView(ev.buttonDownPos())
+            now = self.mapToView(ev.pos())
+            if ev.isFinish():
+                self._canvas.dragged.emit(
+                    start.x() + 0.5, start.y() + 0.5, now.x() + 0.5, now.y() + 0.5
+                )
+            ev.accept()
+            return
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             # Pan by the mouse motion in scene units.
             last = self.mapToView(ev.lastPos())
@@ -185,6 +195,8 @@ class ImageCanvas(pg.GraphicsView):
     viewChanged = QtCore.Signal()
     #: The mouse button went up after brushing (a click or a drag): one stroke is done.
     strokeFinished = QtCore.Signal()
+    #: In draw mode, a left drag from (x0, y0) to (x1, y1) (FITS) ended.
+    dragged = QtCore.Signal(float, float, float, float)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent, background=(40, 40, 40))
@@ -203,6 +215,8 @@ class ImageCanvas(pg.GraphicsView):
         self.mask_colour = (255, 40, 40, 110)
         #: When set, left clicks and drags call ``brush(x, y)`` (FITS) instead of panning.
         self.brush = None
+        #: When True, left drags draw (``dragged``) instead of panning.
+        self.draw_mode = False
         self.stars_item = PassiveScatter(
             pxMode=False, symbol="o", brush=None, pen=pg.mkPen((0, 255, 0), width=0)
         )

@@ -27,6 +27,9 @@ PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
 class EditPanel(QtWidgets.QWidget):
     """Pick an operation, set its parameters, preview, apply."""
 
+    #: The user asked for an interaction mode ("pick", or "pointer" to stop).
+    modeRequested = QtCore.Signal(str)
+
     def __init__(
         self,
         make_job: Callable,
@@ -63,7 +66,9 @@ class EditPanel(QtWidgets.QWidget):
         self.pick_button = QtWidgets.QPushButton("Pick on image")
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip("Click the image to set the points or the star")
-        self.pick_button.toggled.connect(self._toggle_pick)
+        self.pick_button.toggled.connect(
+            lambda on: self.modeRequested.emit("pick" if on else "pointer")
+        )
         layout.addWidget(self.pick_button)
 
         row = QtWidgets.QHBoxLayout()
@@ -146,6 +151,15 @@ class EditPanel(QtWidgets.QWidget):
             self.form.set_value(name, value)
 
     # ---------------------------------------------------------------- picking
+    def show_mode(self, mode: str) -> None:
+        """Reflect the window's interaction mode (Pick on or off)."""
+        on = mode == "pick"
+        self.pick_button.blockSignals(True)
+        self.pick_button.setChecked(on)
+        self.pick_button.blockSignals(False)
+        if on != self.picking:
+            self._toggle_pick(on)
+
     def _toggle_pick(self, on: bool) -> None:
         self.picking = on
         self.picked = []

@@ -7,6 +7,7 @@ and changes them only through ``set_regions``."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -33,6 +34,9 @@ class RegionsPanel(QtWidgets.QWidget):
         The frame's mask (True = masked) and how to replace it.
     """
 
+    #: The user asked for an interaction mode (a region shape, "brush", or "pointer").
+    modeRequested = QtCore.Signal(str)
+
     def __init__(
         self,
         get_regions: Callable,
@@ -51,6 +55,7 @@ class RegionsPanel(QtWidgets.QWidget):
         self.last_error = ""
         self.last_stats: dict = {}
         self._stroke = None  # the mask being painted by the brush
+        self._mode = "pointer"
         lay = QtWidgets.QVBoxLayout(self)
 
         tools = QtWidgets.QGridLayout()
@@ -152,6 +157,9 @@ class RegionsPanel(QtWidgets.QWidget):
         ml.addWidget(self.high, 2, 1)
         ml.addWidget(thr, 2, 2)
         self.brush_button = QtWidgets.QPushButton("Brush")
+        self.brush_button.toggled.connect(
+            lambda on: self.modeRequested.emit("brush" if on else "pointer")
+        )
         self.brush_button.setCheckable(True)
         self.brush_button.setToolTip("Paint the mask with the mouse (drag); Erase removes")
         self.erase = QtWidgets.QCheckBox("Erase")
@@ -173,18 +181,51 @@ class RegionsPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ tools
     @property
     def tool(self) -> str | None:
-        for kind, b in self.tool_buttons.items():
-            if b.isChecked():
-                return kind
-        return None
+        """The region shape a click or drag creates (None outside region modes)."""
+        return self._mode if self._mode in KINDS else None
 
     def _tool_toggled(self, kind: str, on: bool) -> None:
-        if on:
-            for other, b in self.tool_buttons.items():
-                if other != kind:
-                    b.setChecked(False)
-            self.brush_button.setChecked(False)
+        self.modeRequested.emit(kind if on else "pointer")
+
+    def show_mode(self, mode: str) -> None:
+        """Reflect the window's interaction mode in the tool buttons."""
+        self._mode = mode
         self.pending = []
+        for kind, button in (*self.tool_buttons.items(), ("brush", self.brush_button)):
+            button.blockSignals(True)
+            button.setChecked(kind == mode)
+            button.blockSignals(False)
+        if mode == "polygon":
+            self.status.setText("Click each vertex, then Finish.")
+
+    def image_dragged(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """A drag on the canvas (FITS) in a region mode: the region spans the drag."""
+        kind = self.tool
+        if kind is None or kind in ("polygon", "point", "text"):
+            if kind is not None:
+                self.image_clicked(x1, y1)
+            return
+        import astropy.units as u
+        from regions import (
+            CirclePixelRegion,
+            EllipsePixelRegion,
+            LinePixelRegion,
+            PixCoord,
+            RectanglePixelRegion,
+        )
+
+        if kind == "line":
+            self.add_region(LinePixelRegion(PixCoord(x0 - 1, y0 - 1), PixCoord(x1 - 1, y1 - 1)))
+            return
+        if kind == "circle":  # DS9: the drag goes from the centre to the edge
+            radius = max(0.5, math.hypot(x1 - x0, y1 - y0))
+            self.add_region(CirclePixelRegion(PixCoord(x0 - 1, y0 - 1), radius))
+            return
+        # Ellipse and box: the drag is a corner-to-corner diagonal.
+        centre = PixCoord((x0 + x1) / 2 - 1, (y0 + y1) / 2 - 1)
+        width, height = max(1.0, abs(x1 - x0)), max(1.0, abs(y1 - y0))
+        cls = EllipsePixelRegion if kind == "ellipse" else RectanglePixelRegion
+        self.add_region(cls(centre, width, height, angle=0 * u.deg))
 
     def image_clicked(self, x: float, y: float) -> None:
         """A click on the canvas (FITS x, y) while a tool is chosen."""

@@ -117,6 +117,8 @@ class StarsPanel(QtWidgets.QWidget):
     """
 
     catalogChanged = QtCore.Signal()
+    #: The user asked for an interaction mode ("examine", or "pointer" to stop).
+    modeRequested = QtCore.Signal(str)
 
     def __init__(
         self,
@@ -157,7 +159,9 @@ class StarsPanel(QtWidgets.QWidget):
         self.examine_button = QtWidgets.QPushButton("Examine")
         self.examine_button.setCheckable(True)
         self.examine_button.setToolTip("Click a star on the image to see its radial profile")
-        self.examine_button.toggled.connect(lambda on: setattr(self, "examine", on))
+        self.examine_button.toggled.connect(
+            lambda on: self.modeRequested.emit("examine" if on else "pointer")
+        )
         row.addWidget(self.detect_button)
         row.addWidget(self.examine_button)
         lay.addLayout(row)
@@ -339,9 +343,20 @@ class StarsPanel(QtWidgets.QWidget):
         if self.examine:
             self.show_profile(prof)
 
+    def show_mode(self, mode: str) -> None:
+        """Reflect the window's interaction mode (Examine on or off)."""
+        self.examine = mode == "examine"
+        self.examine_button.blockSignals(True)
+        self.examine_button.setChecked(self.examine)
+        self.examine_button.blockSignals(False)
+
     def show_profile(self, prof) -> None:
         if self.profile_dialog is None:
             self.profile_dialog = ProfileDialog(self)
+            # Closing the profile ends examining (clicks must not keep opening it).
+            self.profile_dialog.finished.connect(
+                lambda _result: self.examine and self.modeRequested.emit("pointer")
+            )
         unit = ""
         try:
             unit = str(self._current().header.get("BUNIT", ""))
