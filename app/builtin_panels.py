@@ -50,11 +50,18 @@ def _pixel(ctx: PanelContext):
 
 
 def _calibration(ctx: PanelContext):
+    from PySide6 import QtCore, QtGui
+
+    from skyglass.paths import calibration_output
     from skyglass.viewer.panels.calibration import CalibrationPanel
 
     return CalibrationPanel(
         make_job=ctx.runner.job,
         show=lambda data, header, name: ctx.files.show_array(data, header, name, keep_view=True),
+        output_for=lambda night: str(calibration_output(night)),
+        open_folder=lambda folder: QtGui.QDesktopServices.openUrl(
+            QtCore.QUrl.fromLocalFile(folder)
+        ),
     )
 
 

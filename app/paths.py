@@ -39,6 +39,22 @@ def log_file() -> Path:
     return cache_dir() / "skyglass.log"
 
 
+def documents_dir() -> Path:
+    """Where Skyglass puts results a user keeps, when they come from a cached night."""
+    return platformdirs.user_documents_path() / "Skyglass"
+
+
+def calibration_output(night: str | Path) -> Path:
+    """The default folder for a night's masters and calibrated lights: ``NIGHT/calibrated``,
+    except for a night inside the cache (the demo), whose results go to the documents
+    folder so they are never cleaned away with the cache."""
+    night = Path(night).resolve()
+    cache = cache_dir().resolve()
+    if night == cache or cache in night.parents:
+        return documents_dir() / f"{night.name}-calibrated"
+    return night / "calibrated"
+
+
 def demo_dir() -> Path:
     """The folder the built-in demo night is written to."""
     return cache_dir() / f"demo-night-v{DEMO_VERSION}-{DEMO_SIZE}-{DEMO_SEED}"

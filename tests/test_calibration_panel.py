@@ -106,3 +106,52 @@ def test_errors_are_shown_not_raised(qtbot, window, tmp_path):
     wait_idle(qtbot, panel)
     assert "differ in size" in panel.last_error
     assert panel.masters.bias is None
+
+
+def test_masters_and_lights_go_to_the_output_folder(
+    qtbot, window, demo_night, tmp_path, monkeypatch
+):
+    from PySide6 import QtGui
+
+    panel = window.panels["calibration"]
+    panel.set_folder(demo_night.folder)
+    assert panel.output.text() == os.path.join(demo_night.folder, "calibrated")
+    out = tmp_path / "results"
+    panel.output.setText(str(out))
+    panel.build_bias()
+    wait_idle(qtbot, panel)
+    panel.build_darks()
+    wait_idle(qtbot, panel)
+    panel.build_flats()
+    wait_idle(qtbot, panel)
+    names = sorted(os.listdir(out))
+    assert "master_bias.fits" in names and "master_flat_V.fits" in names
+    assert any(n.startswith("master_dark_") for n in names)
+    history = " ".join(fits.getheader(out / "master_bias.fits")["HISTORY"])
+    assert "Skyglass" in history
+    panel.calibrate_lights()
+    wait_idle(qtbot, panel)
+    light = demo_night.lights[0]
+    written = panel.written[light]
+    assert os.path.dirname(written) == str(out) and os.path.exists(written)
+    column = panel.table.columnCount() - 1
+    rows = [panel.table.item(r, column).text() for r in range(panel.table.rowCount())]
+    assert written in rows
+    # Its HISTORY names masters that exist on disk.
+    assert "master_bias.fits" in " ".join(fits.getheader(written)["HISTORY"])
+    opened = []
+    monkeypatch.setattr(QtGui.QDesktopServices, "openUrl", staticmethod(opened.append))
+    panel.open_output_button.click()
+    assert opened and opened[0].toLocalFile() == str(out)
+
+
+def test_a_night_in_the_cache_writes_its_results_elsewhere(monkeypatch, tmp_path):
+    from skyglass import paths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(paths, "documents_dir", lambda: tmp_path / "docs" / "Skyglass")
+    night = paths.cache_dir() / "demo-night"
+    assert (
+        paths.calibration_output(night) == tmp_path / "docs" / "Skyglass" / "demo-night-calibrated"
+    )
+    assert paths.calibration_output(tmp_path / "n1") == (tmp_path / "n1" / "calibrated").resolve()

@@ -23,7 +23,7 @@ from skyglass.processing.calibration.library import KINDS, NightLibrary
 from skyglass.processing.calibration.pipeline import Masters, calibrated_name
 from skyglass.viewer.panels.job_bar import JobBar
 
-COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size")
+COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size", "Written to")
 STEP_HELP = {
     "bias": "A bias is a zero-second exposure: the electronic offset of every pixel. "
     "Combining several (median) removes their read noise.",
@@ -48,9 +48,21 @@ def _combo(items, tip: str) -> QtWidgets.QComboBox:
 class CalibrationPanel(QtWidgets.QWidget):
     """A guided calibration dock."""
 
-    def __init__(self, make_job: Callable, show: Callable, parent=None) -> None:
+    def __init__(
+        self,
+        make_job: Callable,
+        show: Callable,
+        output_for: Callable[[str], str] | None = None,
+        open_folder: Callable[[str], None] | None = None,
+        parent=None,
+    ) -> None:
         super().__init__(parent)
         self._show = show
+        #: The default output folder for a night folder (the shell keeps it out of caches).
+        self._output_for = output_for or (lambda night: os.path.join(night, "calibrated"))
+        self._open_folder = open_folder
+        #: Where each file went: input path (or master name) -> written path.
+        self.written: dict[str, str] = {}
         self.library: NightLibrary | None = None
         self.masters = Masters()
         self.calibrated: dict[str, object] = {}
@@ -68,6 +80,28 @@ class CalibrationPanel(QtWidgets.QWidget):
         choose.clicked.connect(self._choose_folder)
         row.addWidget(self.folder, 1)
         row.addWidget(choose)
+        layout.addLayout(row)
+
+        row = QtWidgets.QHBoxLayout()
+        self.output = QtWidgets.QLineEdit()
+        self.output.setPlaceholderText("Where masters and calibrated lights are written")
+        self.output.setToolTip(
+            "Masters (with HISTORY) and NAME_cal.fits are written here, as "
+            "'skyglass calibrate' writes them"
+        )
+        choose_out = QtWidgets.QPushButton("Output...")
+        choose_out.setToolTip("Choose the folder the results are written to")
+        choose_out.clicked.connect(self._choose_output)
+        self.open_output_button = QtWidgets.QPushButton("Open output folder")
+        self.open_output_button.setToolTip("Show the output folder in the file manager")
+        self.open_output_button.clicked.connect(
+            lambda: (
+                self._open_folder and self.output.text() and self._open_folder(self.output.text())
+            )
+        )
+        row.addWidget(self.output, 1)
+        row.addWidget(choose_out)
+        row.addWidget(self.open_output_button)
         layout.addLayout(row)
 
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
@@ -268,6 +302,8 @@ class CalibrationPanel(QtWidgets.QWidget):
             self._error(str(exc))
             return
         self.folder.setText(folder)
+        self.output.setText(self._output_for(folder))
+        self.written.clear()
         self.masters = Masters()
         self.calibrated.clear()
         self.stack_result = None
@@ -289,6 +325,7 @@ class CalibrationPanel(QtWidgets.QWidget):
                 f.object,
                 f.date_obs,
                 f"{f.shape[1]} x {f.shape[0]}",
+                self.written.get(f.path, ""),
             )
             for c, v in enumerate(values):
                 if c == 1:
@@ -301,6 +338,30 @@ class CalibrationPanel(QtWidgets.QWidget):
                 else:
                     self.table.setItem(r, c, QtWidgets.QTableWidgetItem(v))
         self.table.resizeColumnsToContents()
+
+    def _choose_output(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(
+            self, "Output folder", self.output.text() or self.folder.text()
+        )
+        if folder:
+            self.output.setText(folder)
+
+    def _write(self, frames) -> str:
+        """Write masters to the output folder (replacing the panel's own earlier ones, as
+        redoing a step should); a few words on where they went, or why not."""
+        from skyglass.processing.errors import SkyglassError
+
+        folder = self.output.text() or self._output_for(self.folder.text())
+        try:
+            os.makedirs(folder, exist_ok=True)
+            for frame in frames:
+                path = os.path.join(folder, frame.name)
+                frame.write(path, overwrite=True)
+                self.written[frame.name] = path
+        except (OSError, SkyglassError) as exc:
+            self._error(f"The masters could not be written to {folder}: {exc}")
+            return "not written"
+        return f"written to {folder}"
 
     def set_kind(self, path: str, kind: str) -> None:
         """Reassign a frame's type and refresh the steps."""
@@ -394,7 +455,8 @@ class CalibrationPanel(QtWidgets.QWidget):
         def done(frame):
             frame.name = "master_bias.fits"
             self.masters.bias = frame
-            self.status.setText(f"Master bias from {len(paths)} frames.")
+            written = self._write([frame])
+            self.status.setText(f"Master bias from {len(paths)} frames: {written}.")
             self._show(frame.data, frame.header, frame.name)
 
         self._run(lambda progress: master_bias(paths, opts, progress), "master bias", done)
@@ -408,9 +470,10 @@ class CalibrationPanel(QtWidgets.QWidget):
             self.masters.darks = darks
             longest = darks[max(darks)]
             note = "" if bias is not None else " (no master bias yet: bias not removed)"
+            written = self._write(list(darks.values()))
             self.status.setText(
                 f"Master darks for {', '.join(f'{t:g} s' for t in darks)}; "
-                f"{int(longest.mask.sum())} hot pixels{note}."
+                f"{int(longest.mask.sum())} hot pixels{note}; {written}."
             )
             self._show(longest.data, longest.header, longest.name)
 
@@ -424,7 +487,10 @@ class CalibrationPanel(QtWidgets.QWidget):
         def done(flats):
             self.masters.flats = flats
             first = next(iter(flats.values()))
-            self.status.setText(f"Master flats for filters {', '.join(b or '-' for b in flats)}.")
+            written = self._write(list(flats.values()))
+            self.status.setText(
+                f"Master flats for filters {', '.join(b or '-' for b in flats)}; {written}."
+            )
             self._show(first.data, first.header, first.name)
 
         self._run(
@@ -443,7 +509,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             return
         lights = self._paths("light")
         masters, opts = self.masters, self._cal_options()
-        folder = output or os.path.join(self.folder.text(), "calibrated")
+        folder = output or self.output.text() or self._output_for(self.folder.text())
 
         def work(progress):
             frames = {}
@@ -461,6 +527,9 @@ class CalibrationPanel(QtWidgets.QWidget):
 
         def done(frames):
             self.calibrated = frames
+            for path in frames:
+                self.written[path] = os.path.join(folder, calibrated_name(path))
+            self._fill_table()
             first = next(iter(frames.values()))
             self.status.setText(f"{len(frames)} lights calibrated into {folder}.")
             self._show(first.data, first.header, calibrated_name(next(iter(frames))))
