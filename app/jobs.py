@@ -280,9 +280,10 @@ class JobRunner(QtCore.QObject):
         self._pool, self.use_processes = None, False
 
     def shutdown(self) -> None:
-        """Cancel what runs and end the worker process (the window is closing)."""
+        """Cancel what runs and end the worker process (the window is closing). The
+        process is waited for, so it leaves no semaphore behind ("leaked semaphore")."""
         for job in list(self.running):
             job.cancel()
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

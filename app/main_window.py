@@ -63,6 +63,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.qsettings = settings or default_settings()
         self.last_error = ""
+        self._error_box: QtWidgets.QMessageBox | None = None
+        self._error_messages: list[str] = []
         self.workspace = ws = Workspace(persist.restore_display(self.qsettings))
         self.runner = JobRunner(self)
 
@@ -88,7 +90,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(JobIndicator(self.runner))
 
         # Controllers that panels use.
-        self.editing = EditingController(ws, self, self.runner, self.show_error, self.canvas)
+        self.editing = EditingController(
+            ws,
+            self,
+            self.runner,
+            self.show_error,
+            self.canvas,
+            start_dir=lambda: self.files.start_dir(),
+        )
         self.files = FilesController(
             ws, self, self.qsettings, self.show_error, self.editing.save_as
         )
@@ -360,19 +369,30 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage(text, 10000)
 
     def show_error(self, message: str) -> None:
-        """Tell the user, without blocking, and keep running."""
+        """Tell the user, without blocking, and keep running. Messages that arrive while
+        one is shown join it (the newest on top, the others in the details) instead of
+        piling up dialogs exactly on top of each other."""
         self.last_error = message
         self.statusBar().showMessage(message, 15000)
-        box = QtWidgets.QMessageBox(
-            QtWidgets.QMessageBox.Icon.Warning,
-            "Skyglass",
-            message,
-            QtWidgets.QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box = self._error_box
+        if box is None or not box.isVisible():
+            box = QtWidgets.QMessageBox(
+                QtWidgets.QMessageBox.Icon.Warning,
+                "Skyglass",
+                message,
+                QtWidgets.QMessageBox.StandardButton.Ok,
+                self,
+            )
+            box.finished.connect(lambda _result: setattr(self, "_error_box", None))
+            self._error_messages = []
+            self._error_box = box
+        self._error_messages.append(message)
+        box.setText(message)
+        earlier = self._error_messages[:-1]
+        if earlier:
+            box.setInformativeText(f"{len(earlier)} earlier message(s): see Show Details.")
+            box.setDetailedText("\n\n".join(reversed(earlier)))
         box.open()
-        self._error_box = box
 
     # ------------------------------------------------------------ Qt events
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt API

@@ -114,3 +114,44 @@ def test_night_log_survives_its_worker_dying(qtbot, window, demo_night, tmp_path
     assert not window.runner.use_processes
     assert window.panels["nightlog"].rows[-1].name == "c.fits"
     window.follow.stop()
+
+
+def test_night_log_figures_line_up(qtbot):
+    from skyglass.processing.calibration.nightlog import FrameQuality
+    from skyglass.viewer.panels.nightlog import NightLogPanel
+
+    panel = NightLogPanel()
+    qtbot.addWidget(panel)
+    x0, x1 = panel.sky_plot.getViewBox().viewRange()[0]
+    assert (x0, x1) == pytest.approx((0.5, 5.5))  # an empty log: frames 1-5, not 0.1..0.9
+    long_name = "a_rather_long_camera_file_name_0001.fits"
+    panel.add(
+        FrameQuality(
+            "/n/a.fits",
+            long_name,
+            "2026-12-04T21:03:04",
+            60.0,
+            "V",
+            "",
+            1163.4321,
+            12.0712,
+            4.1,
+            57,
+            0,
+        )
+    )
+    panel.add(
+        FrameQuality(
+            "/n/b.fits", "b.fits", "2026-12-04T21:04:10", 60.0, "V", "", 1170.0, 11.5, 4.0, 60, 2
+        )
+    )
+    cells = [
+        [panel.table.item(r, c).text() for c in range(panel.table.columnCount())] for r in range(2)
+    ]
+    assert cells[0][4:7] == ["1163.4", "12.07", "4.10"] and cells[1][4:7] == [
+        "1170.0",
+        "11.50",
+        "4.00",
+    ]
+    width = panel.table.fontMetrics().horizontalAdvance(long_name)
+    assert panel.table.columnWidth(0) >= width

@@ -301,3 +301,28 @@ def test_regions_are_made_by_click_or_by_drag(qtbot, window, demo_night):
     _drag(qtbot, window, (60, 60), (100, 80))  # pans
     assert len(window.workspace.current.regions) == 2
     assert not window.canvas.view().close_to(view_before)
+
+
+def test_saving_a_catalogue_warns_about_nothing(qtbot, window, demo_night, tmp_path):
+    import warnings
+
+    window.files.open_file(demo_night.lights[0])
+    window.panels["stars"].detect()
+    wait(qtbot, window.panels["stars"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert window.editing.save_as(str(tmp_path / "with_stars.fits"))
+    with fits.open(tmp_path / "with_stars.fits") as hdul:
+        assert "STARS" in [h.name for h in hdul]
+
+
+def test_a_reopened_file_with_a_mask_says_so(qtbot, window, write_fits, tmp_path):
+    window.files.open_file(str(write_fits(np.ones((20, 20), np.float32), name="m.fits")))
+    panel = window.panels["regions"]
+    panel.mask_nan()
+    panel.invert_mask()  # everything masked
+    out = tmp_path / "masked.fits"
+    assert window.editing.save_as(str(out))
+    window.files.open_file(str(out))
+    assert panel.mask_info.text() == "400 pixels masked"
+    assert window.canvas._mask is not None

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from astropy.io import fits
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from skyglass.main_window import MainWindow
 
@@ -392,3 +392,31 @@ def test_demo_night_opens_when_no_file(monkeypatch, tmp_path, window):
         and window.workspace.current.document.name == "light_V_001.fits"
     )
     assert (skyglass.paths.demo_dir() / ".complete").exists()
+
+
+def test_errors_join_one_dialog_instead_of_stacking(window, tmp_path):
+    from PySide6 import QtWidgets
+
+    for name in ("a.fits", "b.fits", "c.fits"):
+        assert not window.files.open_file(str(tmp_path / name))
+    boxes = [
+        w
+        for w in QtWidgets.QApplication.topLevelWidgets()
+        if isinstance(w, QtWidgets.QMessageBox) and w.isVisible()
+    ]
+    assert len(boxes) == 1
+    assert "c.fits" in boxes[0].text() and "2 earlier" in boxes[0].informativeText()
+    assert "a.fits" in boxes[0].detailedText() and "b.fits" in boxes[0].detailedText()
+
+
+def test_saving_an_image_made_in_memory_starts_where_the_user_works(window, monkeypatch, marked):
+    window.files.open_file(str(marked[0]))  # remembers its folder
+    window.files.show_array(np.ones((8, 8), np.float32), name="stack")
+    asked = []
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda parent, title, start, pattern: asked.append(start) or ("", "")),
+    )
+    window.menus["save_as"].trigger()
+    assert asked == [str(marked[0].parent / "stack_edited.fits")]

@@ -30,8 +30,12 @@ class EditingController(QtCore.QObject):
     #: The history or the saved state changed (undo/redo actions, title, history list).
     historyChanged = QtCore.Signal()
 
-    def __init__(self, workspace: Workspace, window, runner, show_error, canvas) -> None:
+    def __init__(
+        self, workspace: Workspace, window, runner, show_error, canvas, start_dir=None
+    ) -> None:
         super().__init__()
+        #: ``start_dir()``: where save dialogs open for an image that has no file.
+        self.start_dir = start_dir or os.getcwd
         self.ws = workspace
         self.window = window
         self.runner = runner
@@ -145,9 +149,8 @@ class EditingController(QtCore.QObject):
             return False
         doc = state.document
         if path is None:
-            base = os.path.splitext(doc.path)[0].removesuffix(".fits")
             path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self.window, "Save as FITS", base + "_edited.fits", "FITS (*.fits)"
+                self.window, "Save as FITS", self._suggested(doc, "_edited.fits"), "FITS (*.fits)"
             )
             if not path:
                 return False
@@ -172,6 +175,15 @@ class EditingController(QtCore.QObject):
         self.historyChanged.emit()
         return True
 
+    def _suggested(self, doc, suffix: str) -> str:
+        """A file name to offer: beside the opened file, or (an image made in memory: a
+        master, a stack) in the folder the user worked in last."""
+        if os.path.isfile(doc.path):
+            base = os.path.splitext(doc.path)[0].removesuffix(".fits")
+            return base + suffix
+        stem = os.path.splitext(os.path.basename(doc.name))[0] or "image"
+        return os.path.join(self.start_dir(), stem + suffix)
+
     def export_recipe(self, path: str | None = None) -> None:
         """The edit history as a JSON recipe for ``skyglass replay``."""
         self._export_history("recipe", path)
@@ -192,7 +204,8 @@ class EditingController(QtCore.QObject):
             "script": ("recipe.py", "Export script", "Python (*.py)"),
         }[kind]
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, name, pattern)
+            suggested = os.path.join(os.path.dirname(self._suggested(doc, "")), name)
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, suggested, pattern)
         if not path:
             return
         write = recipe.save if kind == "recipe" else recipe.save_script
@@ -216,10 +229,7 @@ class EditingController(QtCore.QObject):
         doc = state.document
         if path is None:
             path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self.window,
-                "Export annotated PNG",
-                os.path.splitext(doc.name)[0] + ".png",
-                "PNG (*.png)",
+                self.window, "Export annotated PNG", self._suggested(doc, ".png"), "PNG (*.png)"
             )
             if not path:
                 return False

@@ -48,6 +48,10 @@ class FilesController(QtCore.QObject):
         self._show_error(message)
 
     # ----------------------------------------------------------------- dialogs
+    def start_dir(self) -> str:
+        """The folder the user opened a file from last (dialogs start there)."""
+        return self._start_dir()
+
     def _start_dir(self) -> str:
         return str(self.qsettings.value("files/last_dir", os.getcwd()))
 

@@ -9,6 +9,7 @@ import logging
 import os
 import stat
 import tempfile
+import warnings
 from collections.abc import Callable
 
 from astropy.io import fits
@@ -71,9 +72,15 @@ def _final_mode(path: str) -> int:
 
 
 def atomic_write_fits(hdul: fits.HDUList, path: str | os.PathLike, overwrite: bool = False) -> None:
-    """Write an HDUList atomically (see :func:`atomic_write`)."""
-    atomic_write(
-        path,
-        lambda tmp: hdul.writeto(tmp, overwrite=True, output_verify="silentfix"),
-        overwrite=overwrite,
-    )
+    """Write an HDUList atomically (see :func:`atomic_write`).
+
+    Long keywords (a catalogue's metadata) become HIERARCH cards, as the standard
+    allows; astropy's warning about each would only alarm the user.
+    """
+
+    def write(tmp: str) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", fits.verify.VerifyWarning)
+            hdul.writeto(tmp, overwrite=True, output_verify="silentfix")
+
+    atomic_write(path, write, overwrite=overwrite)

@@ -56,7 +56,11 @@ class Frame:
 
             hdus.append(to_hdu(self.mask))
         if catalog is not None and len(catalog):
-            table = fits.table_to_hdu(catalog)
+            import warnings
+
+            with warnings.catch_warnings():  # long meta keys become HIERARCH cards: fine
+                warnings.simplefilter("ignore", fits.verify.VerifyWarning)
+                table = fits.table_to_hdu(catalog)
             table.name = "STARS"
             hdus.append(table)
         atomic_write_fits(fits.HDUList(hdus), path, overwrite=overwrite)

@@ -67,7 +67,9 @@ class JobBar(QtWidgets.QWidget):
         self.job = job
         job.progressed.connect(self._on_progress)
         # A generic "done" first; the panel's own handler may say more.
-        job.succeeded.connect(lambda _result: self.status.setText(f"{title}: done."))
+        job.succeeded.connect(
+            lambda _result: (self.progress.setValue(1000), self.status.setText(f"{title}: done."))
+        )
         job.succeeded.connect(on_success)
         job.failed.connect(self.error)
         job.cancelled.connect(lambda: self.status.setText(f"{title}: {cancelled}"))

@@ -46,12 +46,24 @@ class NightLogPanel(QtWidgets.QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(
             self.table.fontMetrics().horizontalAdvance("0") * 9
         )
+        self.table.horizontalHeader().setStretchLastSection(False)
+        for c, name in enumerate(COLUMNS):
+            if name in NUMERIC:
+                self.table.horizontalHeaderItem(c).setTextAlignment(
+                    QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+                )
         self.fwhm_plot = pg.PlotWidget()
         self.fwhm_plot.setLabel("left", "FWHM (px)")
         self.sky_plot = pg.PlotWidget()
         self.sky_plot.setLabel("left", "sky")
         self.sky_plot.setLabel("bottom", "frame")
         self.sky_plot.setXLink(self.fwhm_plot)
+        for plot in (self.fwhm_plot, self.sky_plot):
+            # Whole frame numbers on the axis; an empty log shows frames 1-5, not 0.1..0.9.
+            plot.setXRange(0.5, 5.5, padding=0)
+            plot.getAxis("bottom").setTickSpacing(major=1, minor=1)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+        self.fwhm_plot.getPlotItem().hideAxis("bottom")  # the sky plot's frame axis serves both
         self._fwhm_curve = self.fwhm_plot.plot(
             [], [], pen=pg.mkPen((0, 220, 120), width=2), symbol="o", symbolSize=5
         )
@@ -85,25 +97,35 @@ class NightLogPanel(QtWidgets.QWidget):
             q.date_obs[11:19] if len(q.date_obs) > 11 else q.date_obs,
             "" if q.exptime is None else f"{q.exptime:g}",
             q.filter,
-            _f(q.sky),
-            _f(q.noise),
-            _f(q.fwhm, 2),
+            _fixed(q.sky, 1),
+            _fixed(q.noise, 2),
+            _fixed(q.fwhm, 2),
             str(q.nstars),
             str(q.saturated),
         )
         for c, v in enumerate(values):
             item = QtWidgets.QTableWidgetItem(v)
+            if COLUMNS[c] in NUMERIC:
+                # Right-aligned, fixed decimals: figures line up down the column.
+                item.setTextAlignment(
+                    QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+                )
             if c == 0:
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, q.path)
-                if q.error:
-                    item.setToolTip(q.error)
+                item.setToolTip(q.error or q.path)
             self.table.setItem(r, c, item)
-        if r == 0:
-            self.table.resizeColumnToContents(0)  # file names: sized once, not per row
+        # File names: the column grows to the longest name seen (not per row for speed).
+        width = self.table.fontMetrics().horizontalAdvance(q.name) + 24
+        if width > self.table.columnWidth(0):
+            self.table.setColumnWidth(0, width)
         self.table.scrollToBottom()
         x = np.arange(1, len(self.rows) + 1)
         self._fwhm_curve.setData(x, [row.fwhm for row in self.rows], connect="finite")
         self._sky_curve.setData(x, [row.sky for row in self.rows], connect="finite")
+        self.fwhm_plot.setXRange(0.5, max(5, len(self.rows)) + 0.5, padding=0)
+        major = max(1, math.ceil(len(self.rows) / 8))
+        for plot in (self.fwhm_plot, self.sky_plot):
+            plot.getAxis("bottom").setTickSpacing(major=major, minor=major)
 
     def clear(self) -> None:
         self.rows = []
@@ -112,5 +134,10 @@ class NightLogPanel(QtWidgets.QWidget):
         self._sky_curve.setData([], [])
 
 
-def _f(v, digits: int = 6) -> str:
-    return "" if v is None or not math.isfinite(v) else f"{v:.{digits}g}"
+#: Columns of numbers (right-aligned).
+NUMERIC = ("EXPTIME", "sky", "noise", "FWHM", "stars", "saturated")
+
+
+def _fixed(v, decimals: int) -> str:
+    """A number with a fixed count of decimals (1163.4, 12.07, 4.10), or blank."""
+    return "" if v is None or not math.isfinite(v) else f"{v:.{decimals}f}"
