@@ -75,6 +75,11 @@ def _edit(ctx: PanelContext):
         preview=ctx.canvas.show_patch,
         end_preview=ctx.canvas.clear_patch,
         applied=ctx.editing.applied,
+        nan_colour=lambda: (
+            ctx.workspace.current.display.nan_color
+            if ctx.workspace.current is not None
+            else ctx.workspace.default_display.nan_color
+        ),
     )
     ctx.canvas.clicked.connect(panel.image_clicked)
     _follow_modes(ctx, panel)

@@ -202,3 +202,30 @@ def test_the_form_shows_only_the_chosen_methods_parameters(window, write_fits):
     panel.form.set_value("method", "richardson-lucy")
     assert panel.form.is_shown("iterations") and not panel.form.is_shown("balance")
     assert panel.form.is_shown("fwhm") and not panel.form.is_shown("star")
+
+
+def test_previews_look_like_the_result(qtbot, window, write_fits):
+    """A rotation's thumbnail shows the corners in the NaN colour, as the result will; a
+    filter previews the whole view when it fits."""
+    from skyglass.viewer.image.canvas import PatchedPlane
+
+    rng = np.random.default_rng(1)
+    window.files.open_file(str(write_fits(rng.normal(100, 5, (200, 200)).astype(np.float32))))
+    window.image.update_display(nan_color=(0, 200, 0))
+    panel = window.panels["edit"]
+    panel.select("rotate")
+    panel.set_value("angle", 45.0)
+    panel.live.setChecked(True)
+    qtbot.waitUntil(lambda: getattr(panel, "_thumb", None) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: panel.preview_job is None, timeout=10000)
+    thumb = panel._thumb
+    assert tuple(thumb[0, 0]) == (0, 200, 0) and tuple(thumb[-1, -1]) == (0, 200, 0)
+    cy, cx = thumb.shape[0] // 2, thumb.shape[1] // 2
+    assert thumb[cy, cx, 0] == thumb[cy, cx, 1] == thumb[cy, cx, 2]  # grey inside
+    panel.live.setChecked(False)
+    panel.select("denoise")
+    panel.live.setChecked(True)
+    qtbot.waitUntil(lambda: isinstance(window.canvas._planes[0], PatchedPlane), timeout=10000)
+    plane = window.canvas._planes[0]
+    assert plane.patch.shape == (200, 200)  # the whole visible image, no strips left
+    panel.live.setChecked(False)

@@ -21,7 +21,7 @@ from skyglass.processing.io.frame import Frame
 from skyglass.viewer.panels.job_bar import JobBar
 from skyglass.viewer.panels.param_form import ParamForm
 
-PREVIEW_SIZE = 768  # at most this many pixels a side are computed for a preview
+PREVIEW_SIZE = 1536  # at most this many pixels a side are computed for a preview
 
 
 class EditPanel(QtWidgets.QWidget):
@@ -38,9 +38,12 @@ class EditPanel(QtWidgets.QWidget):
         preview: Callable,
         end_preview: Callable,
         applied: Callable,
+        nan_colour: Callable[[], tuple[int, int, int]] | None = None,
         parent=None,
     ) -> None:
         super().__init__(parent)
+        #: The colour the image shows NaN in (the thumbnail uses it too).
+        self._nan_colour = nan_colour or (lambda: (255, 255, 255))
         self._make_job, self._current, self._visible_box = make_job, current, visible_box
         self._preview, self._end_preview, self._applied = preview, end_preview, applied
         self.preview_job = None
@@ -227,11 +230,16 @@ class EditPanel(QtWidgets.QWidget):
 
             self._start_preview(work, self._show_thumbnail)
             return
-        r0, r1, c0, c1 = self._visible_box()
-        cy, cx = (r0 + r1) // 2, (c0 + c1) // 2
+        v0, v1, w0, w1 = self._visible_box()
+        cy, cx = (v0 + v1) // 2, (w0 + w1) // 2
         half = PREVIEW_SIZE // 2
-        r0, r1 = max(r0, cy - half), min(r1, cy + half)
-        c0, c1 = max(c0, cx - half), min(c1, cx + half)
+        r0, r1 = max(v0, cy - half), min(v1, cy + half)
+        c0, c1 = max(w0, cx - half), min(w1, cx + half)
+        if (r0, r1, c0, c1) != (v0, v1, w0, w1):
+            self.status.setText(
+                f"Preview: the central {c1 - c0} x {r1 - r0} pixels of the view "
+                "(zoom in to preview the rest; Apply does the whole image)."
+            )
         patch = Frame(np.ascontiguousarray(frame.data[r0:r1, c0:c1]), frame.header)
 
         def work(progress):
@@ -251,19 +259,23 @@ class EditPanel(QtWidgets.QWidget):
         self.preview_job = None
 
     def _show_thumbnail(self, frame: Frame) -> None:
-        data = np.nan_to_num(
-            frame.data, nan=float(np.nanmin(frame.data)) if np.isfinite(frame.data).any() else 0.0
-        )
-        lo, hi = np.percentile(data, [0.5, 99.5])
-        grey = np.clip((data - lo) / ((hi - lo) or 1.0) * 255, 0, 255).astype(np.uint8)
-        grey = np.ascontiguousarray(grey[::-1])
-        self._thumb = grey
+        """The geometry preview: grey, with pixels that will have no value (NaN: corners of
+        a rotation) in the colour the image shows NaN in, as the result will look."""
+        data = frame.data
+        finite = np.isfinite(data)
+        lo, hi = np.percentile(data[finite], [0.5, 99.5]) if finite.any() else (0.0, 1.0)
+        scaled = np.where(finite, (data - lo) / ((hi - lo) or 1.0) * 255, 0)
+        grey = np.clip(scaled, 0, 255).astype(np.uint8)
+        rgb = np.repeat(grey[..., None], 3, axis=2)
+        rgb[~finite] = self._nan_colour()
+        rgb = np.ascontiguousarray(rgb[::-1])
+        self._thumb = rgb
         image = QtGui.QImage(
-            grey.data,
-            grey.shape[1],
-            grey.shape[0],
-            grey.shape[1],
-            QtGui.QImage.Format.Format_Grayscale8,
+            rgb.data,
+            rgb.shape[1],
+            rgb.shape[0],
+            rgb.shape[1] * 3,
+            QtGui.QImage.Format.Format_RGB888,
         )
         self.thumbnail.setPixmap(
             QtGui.QPixmap.fromImage(image).scaled(
