@@ -61,6 +61,11 @@ def test_examine_shows_the_profile(qtbot, window, demo_night):
     assert (prof.x, prof.y) == pytest.approx((star["x"], star["y"]), abs=0.15)
     assert prof.fwhm_moffat == pytest.approx(truth.meta["fwhm"], rel=0.15)
     assert "flux" in panel.phot_result.text() and "mag" in panel.phot_result.text()
+    # The dialog and the panel give the same aperture flux and SNR, and say which aperture.
+    row = panel.last_photometry[0]
+    assert f"flux {row['flux']:.6g}" in panel.phot_result.text()
+    assert f"flux {row['flux']:.6g}" in dialog.text.text()
+    assert f"SNR {row['snr']:.1f}" in dialog.text.text() and "r = 5 px" in dialog.text.text()
 
 
 def test_a_real_click_on_a_circled_star_examines_it(qtbot, window, demo_night):

@@ -74,7 +74,9 @@ class ProfileDialog(QtWidgets.QDialog):
         lay.addWidget(self.text)
         self.profile = None
 
-    def show_profile(self, profile, unit: str = "") -> None:
+    def show_profile(self, profile, unit: str = "", photometry=None, aperture: str = "") -> None:
+        """Plot a profile; ``photometry`` (a row of aperture photometry with the panel's
+        aperture) is shown too, so the dialog and the panel give the same flux."""
         self.profile = profile
         self.plot.clear()
         self.plot.plot(
@@ -99,13 +101,20 @@ class ProfileDialog(QtWidgets.QDialog):
                 r, profile.model("moffat", r), pen=pg.mkPen((0, 230, 120), width=2), name="moffat"
             )
         u = f" {unit}" if unit else ""
-        self.text.setText(
+        text = (
             f"centre ({profile.x:.2f}, {profile.y:.2f})   "
             f"FWHM gaussian {profile.fwhm_gauss:.2f} px,"
             f" Moffat {profile.fwhm_moffat:.2f} px (beta {profile.beta:.2f})   HFD "
             f"{profile.hfd:.2f} px\npeak {profile.peak:.6g}{u}   background "
-            f"{profile.background:.6g}{u}   flux {profile.flux:.6g}   SNR {profile.snr:.1f}"
+            f"{profile.background:.6g}{u}"
         )
+        if photometry is not None:
+            text += (
+                f"\naperture photometry ({aperture}): flux {photometry['flux']:.6g} +- "
+                f"{photometry['flux_err']:.3g}{u}, SNR {photometry['snr']:.1f}"
+                " (the same as the Stars panel)"
+            )
+        self.text.setText(text)
 
 
 class StarsPanel(QtWidgets.QWidget):
@@ -341,7 +350,9 @@ class StarsPanel(QtWidgets.QWidget):
         )
         self.last_photometry = t
         if self.examine:
-            self.show_profile(prof)
+            args = self._phot_args()
+            aperture = f"r = {args['radius']:g} px, sky {args['r_in']:g}-{args['r_out']:g} px"
+            self.show_profile(prof, row, aperture)
 
     def show_mode(self, mode: str) -> None:
         """Reflect the window's interaction mode (Examine on or off)."""
@@ -350,7 +361,7 @@ class StarsPanel(QtWidgets.QWidget):
         self.examine_button.setChecked(self.examine)
         self.examine_button.blockSignals(False)
 
-    def show_profile(self, prof) -> None:
+    def show_profile(self, prof, photometry=None, aperture: str = "") -> None:
         if self.profile_dialog is None:
             self.profile_dialog = ProfileDialog(self)
             # Closing the profile ends examining (clicks must not keep opening it).
@@ -362,7 +373,7 @@ class StarsPanel(QtWidgets.QWidget):
             unit = str(self._current().header.get("BUNIT", ""))
         except SkyglassError:
             pass
-        self.profile_dialog.show_profile(prof, unit)
+        self.profile_dialog.show_profile(prof, unit, photometry, aperture)
         self.profile_dialog.show()
 
     def image_clicked(self, x: float, y: float) -> None:
