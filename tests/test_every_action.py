@@ -30,7 +30,12 @@ def answered_dialogs(monkeypatch):
     )
 
 
-def test_every_menu_action_runs_on_an_image(qtbot, window, demo_night, answered_dialogs):
+def test_every_menu_action_runs_on_an_image(qtbot, window, demo_night, answered_dialogs, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="skyglass")
+    # The skyglass logger may not propagate (the CLI configures it): listen to it directly.
+    logging.getLogger("skyglass").addHandler(caplog.handler)
     assert window.files.open_file(demo_night.lights[0])
     assert window.files.open_file(demo_night.lights[1], new_frame=True)
     keys = [s.key for s in menu_specs() if not s.submenu]
@@ -46,6 +51,9 @@ def test_every_menu_action_runs_on_an_image(qtbot, window, demo_night, answered_
     assert window.workspace.current is not None
     window.menus["quit"].trigger()
     assert not window.isVisible()
+    # Nothing went wrong quietly either: no error reached the log.
+    logging.getLogger("skyglass").removeHandler(caplog.handler)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_every_menu_action_runs_with_nothing_open(qtbot, window, answered_dialogs, monkeypatch):
