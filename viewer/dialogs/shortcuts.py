@@ -12,7 +12,9 @@ CANVAS_KEYS = [
     ("Image", "Centre on a point", "Middle click"),
     ("Image", "Contrast (up/down) and bias (left/right), as in DS9", "Right drag"),
     ("Image", "Move the cursor one image pixel", "Arrow keys"),
-    ("Image", "Radial profile of a star (Stars > Examine on)", "Left click"),
+    ("Image", "Radial profile of a star (Examine mode)", "Left click"),
+    ("Image", "A region sized by the drag (a region mode)", "Left drag"),
+    ("Image", "Back to the Pointer mode", "Esc"),
     ("Regions", "Delete the selected region", "Delete"),
     ("Pixel table", "Copy the values", "Ctrl+C"),
 ]
