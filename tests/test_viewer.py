@@ -420,3 +420,23 @@ def test_saving_an_image_made_in_memory_starts_where_the_user_works(window, monk
     )
     window.menus["save_as"].trigger()
     assert asked == [str(marked[0].parent / "stack_edited.fits")]
+
+
+def test_file_open_takes_several_files_and_the_window_menu_reads_right(
+    window, monkeypatch, tmp_path, write_fits
+):
+    paths = [
+        str(write_fits(np.full((6, 6), float(i), np.float32), name=f"f{i}.fits")) for i in range(3)
+    ]
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: (paths, ""))
+    )
+    window.menus["open"].trigger()
+    assert [s.name for s in window.workspace.frames] == ["f0.fits", "f1.fits", "f2.fits"]
+    texts = [a.text() for a in window.menus.menus["Window"].actions()]
+    assert "Regions && masks" in texts  # shown as "Regions & masks", no mnemonic eaten
+    # Ctrl+Shift+B starts blinking the last two, and stops it again.
+    window.menus["blink_last_two"].trigger()
+    assert window.frames.blinking
+    window.menus["blink_last_two"].trigger()
+    assert not window.frames.blinking
