@@ -21,6 +21,7 @@ from skyglass.controllers.image_view import ImageViewController, StatusLabels
 from skyglass.controllers.modes import ModeController
 from skyglass.controllers.overlays import OverlaysController
 from skyglass.controllers.samp import SampController
+from skyglass.ds9 import Ds9Commands
 from skyglass.job_indicator import JobIndicator
 from skyglass.jobs import JobRunner
 from skyglass.menus import menu_specs
@@ -135,6 +136,8 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda: ws.current is not None,
         )
         self.files.on_demo_opened = self._demo_opened
+        self.ds9 = Ds9Commands(self)
+        self.samp.commands = self.ds9
         self._wire()
         self.menus = ActionTable(self, menu_specs(), self._commands(), self._states())
         self.files.recentChanged.connect(self._fill_recent)
@@ -199,6 +202,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "samp_send_image": self.samp.send_image,
             "samp_send_catalog": self.samp.send_catalog,
             "samp_clear_table": overlays.clear_sky_table,
+            "open_catalog": overlays.open_catalog_dialog,
             "quit": self.close,
             "zoom_in": self.canvas.zoom_in,
             "zoom_out": self.canvas.zoom_out,
@@ -290,6 +294,26 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             dirty = " *" if state.document.dirty else ""
             self.setWindowTitle(f"{state.name}{dirty} - Skyglass")
+
+    # --------------------------------------------------------------- scripting
+    def run_actions(self, actions: list[tuple[str, str]]) -> bool:
+        """Open files (one frame each, ``FILE[ext]`` picks an HDU) and run DS9 commands, in
+        order; a command that fails is reported and the rest still run. True when every
+        file opened."""
+        from skyglass.ds9 import Ds9Error, split_file_spec
+
+        ok, opened = True, False
+        for kind, value in actions:
+            if kind == "open":
+                path, hdu = split_file_spec(value)
+                shown = self.files.open_file(path, hdu=hdu, new_frame=opened)
+                ok, opened = ok and shown, opened or shown
+            else:
+                try:
+                    self.ds9.set(value)
+                except Ds9Error as exc:
+                    self.show_error(f"-{value}: {exc}")
+        return ok
 
     # ------------------------------------------------------------------ layout
     def fit_to_screen(self) -> None:
@@ -440,9 +464,10 @@ def application_icon() -> QtGui.QIcon:
     return icon
 
 
-def run(files: list[str], follow: str | None = None, samp: bool = False) -> int:
-    """Start the application with ``files`` (the demo night when empty and not following
-    a folder), optionally following ``follow`` and connected to SAMP."""
+def run(actions: list, follow: str | None = None, samp: bool = False) -> int:
+    """Start the application: ``actions`` are ``("open", FILE)`` and ``("cmd", DS9 command)``
+    in command-line order (with no file and no folder to follow, the demo night opens
+    first), optionally following ``follow`` and connected to SAMP."""
     t_start = float(os.environ.get("SKYGLASS_T0", time.time()))
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("Skyglass")
@@ -460,15 +485,15 @@ def run(files: list[str], follow: str | None = None, samp: bool = False) -> int:
             QtCore.QTimer.singleShot(0, app.quit)
 
         window.canvas.item.on_first_paint = first_paint
-    if files:
-        if not window.files.open_files(files) and bench:
-            return 2
-    elif not follow:
+    actions = [a if isinstance(a, tuple) else ("open", a) for a in actions]
+    if not any(kind == "open" for kind, _ in actions) and not follow:
         window.files.open_demo()
     if follow:
         window.follow.start(follow)
     if samp:
         window.samp.set_connected(True)
+    if not window.run_actions(actions) and bench:
+        return 2
     code = app.exec()
     window.close()
     # Delete the widgets while Qt is alive: PySide6 can crash at interpreter exit when

@@ -63,6 +63,12 @@ def menu_specs() -> list[ActionSpec]:
         ),
         A(
             "File",
+            "Open &catalogue...",
+            "open_catalog",
+            tip="Mark a catalogue's positions (ECSV, CSV, VOTable, FITS; RA/Dec or x/y)",
+        ),
+        A(
+            "File",
             "&Header...",
             "header",
             "Ctrl+H",

@@ -19,7 +19,14 @@ from PySide6 import QtCore
 from skyglass.processing.errors import SkyglassError
 
 #: The messages Skyglass understands.
-MTYPES = ("image.load.fits", "table.load.votable", "table.load.fits", "coord.pointAt.sky")
+MTYPES = (
+    "image.load.fits",
+    "table.load.votable",
+    "table.load.fits",
+    "coord.pointAt.sky",
+    "ds9.set",
+    "ds9.get",
+)
 
 
 class SampLink(QtCore.QObject):
@@ -137,12 +144,13 @@ class SampLink(QtCore.QObject):
     def _on_notification(self, private_key, sender_id, mtype, params, extra) -> None:
         self.received.emit(mtype, dict(params), None)
 
-    def reply(self, msg_id, error: str | None = None) -> None:
-        """Answer a call: OK, or an error the sender can show."""
+    def reply(self, msg_id, error: str | None = None, result: dict | None = None) -> None:
+        """Answer a call: OK (with ``result``, e.g. ``{"value": ...}`` for ds9.get), or an
+        error the sender can show."""
         if msg_id is None or not self.connected:
             return
         if error is None:
-            response = {"samp.status": "samp.ok", "samp.result": {}}
+            response = {"samp.status": "samp.ok", "samp.result": dict(result or {})}
         else:
             response = {"samp.status": "samp.error", "samp.error": {"samp.errortxt": error}}
         try:

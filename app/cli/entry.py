@@ -57,7 +57,14 @@ def dispatch(argv: list[str]) -> int:
         problem = _unknown_command(argv[0], list(table))
         if problem:
             raise SkyglassError(problem)
-    args = window.window_parser(table).parse_intermixed_args(argv)
+    from skyglass.ds9 import split_command_line
+
+    # DS9's single-dash options (-scale log, -zoom to fit ...) and the files, in order;
+    # Skyglass's own --options go to argparse.
+    own, actions = split_command_line(argv)
+    args = window.window_parser(table).parse_intermixed_args(own)
+    args.actions = actions
+    args.files = [value for kind, value in actions if kind == "open"]
     return window.run(args)
 
 

@@ -27,11 +27,13 @@ DESCRIPTION = (
 
 def window_parser(commands: dict | None = None) -> argparse.ArgumentParser:
     """The top-level parser: the window's options, and the commands listed in the help."""
-    epilog = ""
+    from skyglass.ds9 import HELP
+
+    epilog = HELP
     if commands:
         width = max(len(name) for name in commands) + 2
         rows = "\n".join(f"  {name:<{width}}{cmd.help}" for name, cmd in commands.items())
-        epilog = f"commands:\n{rows}"
+        epilog = f"commands:\n{rows}\n\n{HELP}"
     p = Parser(
         prog="skyglass",
         usage=USAGE,
@@ -95,7 +97,8 @@ def run_window(args: argparse.Namespace) -> int:
     )
     from skyglass.main_window import run as run_main_window
 
-    code = run_main_window(args.files, follow=args.follow, samp=args.samp)
+    actions = getattr(args, "actions", None) or [("open", f) for f in args.files]
+    code = run_main_window(actions, follow=args.follow, samp=args.samp)
     # PySide6 can abort while the interpreter tears down Qt and pyqtgraph objects after
     # the window has closed; everything is saved by now, so skip that teardown.
     sys.stdout.flush()

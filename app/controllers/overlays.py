@@ -266,6 +266,30 @@ class OverlaysController(QtCore.QObject):
         self.sky_table = table
         return self._draw_sky_table()
 
+    def open_catalog(self, path: str) -> bool:
+        """Mark a catalogue file's positions on every frame (sky positions where a frame has
+        a WCS, or pixel positions); False, with a message, when it cannot be read."""
+        from skyglass.processing.io.skytable import read_catalog
+
+        try:
+            table = read_catalog(path)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        self.show_sky_table(table)
+        return True
+
+    def open_catalog_dialog(self) -> None:
+        """File > Open catalogue."""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self.window,
+            "Open catalogue",
+            "",
+            "Catalogues (*.ecsv *.csv *.xml *.vot *.votable *.fits *.fit);;All files (*)",
+        )
+        if path:
+            self.open_catalog(path)
+
     def clear_sky_table(self) -> None:
         self.sky_table = None
         self.canvas.set_overlay("table", [])
@@ -281,13 +305,16 @@ class OverlaysController(QtCore.QObject):
             return 0
         bar = self.window.statusBar()
         wcs = state.wcs
-        if wcs is None:
+        if table.on_sky and wcs is None:
             self.canvas.set_overlay("table", [])
             bar.showMessage(
                 f"Table {table.name}: {len(table)} positions, but this image has no WCS.", 10000
             )
             return 0
-        x, y = wcs.all_world2pix(table.ra, table.dec, 1)
+        if table.on_sky:
+            x, y = wcs.all_world2pix(table.ra, table.dec, 1)
+        else:
+            x, y = table.x, table.y
         ny, nx = state.document.image.shape
         inside = np.isfinite(x) & (x >= 0.5) & (x <= nx + 0.5) & (y >= 0.5) & (y <= ny + 0.5)
         item = PassiveScatter(

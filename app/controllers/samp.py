@@ -41,6 +41,8 @@ class SampController(QtCore.QObject):
         self.files, self.overlays, self.canvas = files, overlays, canvas
         self.runner, self.status, self.show_error = runner, status, show_error
         self.last_error = ""
+        #: The DS9 command interpreter that answers ds9.set / ds9.get (set by the window).
+        self.commands = None
         self.link = SampLink(self)
         self.link.received.connect(self._received)
         self.link.statusChanged.connect(status)
@@ -68,6 +70,9 @@ class SampController(QtCore.QObject):
     # --------------------------------------------------------------- receive
     def _received(self, mtype: str, params: dict, msg_id) -> None:
         try:
+            if mtype in ("ds9.set", "ds9.get"):
+                self._ds9(mtype, params, msg_id)
+                return
             if mtype == "coord.pointAt.sky":
                 self.point_at_sky(float(params["ra"]), float(params["dec"]))
                 self.link.reply(msg_id)
@@ -78,6 +83,29 @@ class SampController(QtCore.QObject):
             self._fetch(url, lambda path: self._load(mtype, params, path, msg_id), msg_id)
         except (SkyglassError, KeyError, ValueError) as exc:
             self._failed(mtype, str(exc), msg_id)
+
+    def _ds9(self, mtype: str, params: dict, msg_id) -> None:
+        """DS9's own SAMP interface: ``cmd`` in DS9's command language; a get replies
+        ``{"value": ...}``; replies come once the command has taken effect."""
+        from skyglass.ds9 import Ds9Error
+
+        command = params.get("cmd")
+        if not isinstance(command, str) or not command.strip():
+            raise SkyglassError(f"{mtype} needs a 'cmd' parameter (a DS9 command).")
+        if self.commands is None:
+            raise SkyglassError("DS9 commands are not available.")
+        try:
+            if mtype == "ds9.get":
+                self.link.reply(msg_id, result={"value": self.commands.get(command)})
+                return
+            url = params.get("url")
+            path = fetch(url, self.link.outbox) if isinstance(url, str) and url else None
+            self.commands.set(command, path)
+        except (Ds9Error, SkyglassError) as exc:
+            self._failed(mtype, f"{command}: {exc}", msg_id)
+            return
+        self.status(f"SAMP {mtype}: {command}")
+        self.link.reply(msg_id)
 
     def _fetch(self, url: str, then, msg_id) -> None:
         """A local file for ``url``; downloads run in the background."""

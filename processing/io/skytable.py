@@ -28,15 +28,81 @@ _DEC_NAMES = (
 
 @dataclass
 class SkyTable:
-    """Sky positions from a table (degrees, ICRS as given) and a label per row."""
+    """Positions from a table and a label per row: sky (degrees, ICRS as given), or pixel
+    positions (FITS x, y) when the table has no RA/Dec (``ra``/``dec`` then None)."""
 
     name: str
-    ra: np.ndarray
-    dec: np.ndarray
+    ra: np.ndarray | None
+    dec: np.ndarray | None
     labels: list[str]
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
+
+    @property
+    def on_sky(self) -> bool:
+        return self.ra is not None
 
     def __len__(self) -> int:
-        return len(self.ra)
+        return len(self.ra if self.ra is not None else self.x)
+
+
+#: Table formats by file name ending (astropy's reader names).
+CATALOG_FORMATS = {
+    ".ecsv": "ascii.ecsv",
+    ".csv": "ascii.csv",
+    ".xml": "votable",
+    ".vot": "votable",
+    ".votable": "votable",
+    ".fits": "fits",
+    ".fit": "fits",
+    ".fits.gz": "fits",
+}
+
+
+def read_catalog(path: str | os.PathLike) -> SkyTable:
+    """A catalogue file (ECSV, CSV, VOTable, FITS table) as positions to mark: RA/Dec by
+    UCD or the usual names (sexagesimal too), else pixel columns x/y."""
+    from astropy.table import Table
+
+    name = os.path.basename(os.fspath(path))
+    fmt = next((f for end, f in CATALOG_FORMATS.items() if name.lower().endswith(end)), None)
+    try:
+        table = Table.read(os.fspath(path), format=fmt) if fmt else Table.read(os.fspath(path))
+    except FileNotFoundError:
+        raise SkyglassError(f"{path}: no such file.") from None
+    except Exception as exc:
+        raise SkyglassError(f"{name}: not a readable catalogue ({exc}).") from exc
+    try:
+        return sky_positions(table, name)
+    except SkyglassError:
+        pixels = _pixel_positions(table, name)
+        if pixels is None:
+            raise
+        return pixels
+
+
+def _pixel_positions(table, name: str) -> SkyTable | None:
+    lower = {c.lower(): c for c in table.colnames}
+    for xs, ys in (
+        ("x", "y"),
+        ("x_image", "y_image"),
+        ("xcentroid", "ycentroid"),
+        ("x_fits", "y_fits"),
+    ):
+        if xs in lower and ys in lower:
+            x = np.ma.filled(np.ma.asarray(table[lower[xs]], dtype=float), np.nan)
+            y = np.ma.filled(np.ma.asarray(table[lower[ys]], dtype=float), np.nan)
+            good = np.isfinite(x) & np.isfinite(y)
+            labels = [str(i + 1) for i in range(len(table))]
+            return SkyTable(
+                name,
+                None,
+                None,
+                [lb for lb, g in zip(labels, good, strict=True) if g],
+                x[good],
+                y[good],
+            )
+    return None
 
 
 def read_table(path: str | os.PathLike, fmt: str | None = None):

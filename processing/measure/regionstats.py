@@ -113,26 +113,49 @@ def projection(
 
 def read_regions(path: str | os.PathLike, wcs=None) -> list:
     """Read a DS9 region file; sky regions become pixel regions with ``wcs``."""
-    from regions import Regions, SkyRegion
-
+    name = os.path.basename(os.fspath(path))
     try:
-        regs = Regions.read(os.fspath(path), format="ds9")
+        with open(path) as fh:
+            text = fh.read()
     except FileNotFoundError:
         raise SkyglassError(f"{path}: no such file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SkyglassError(f"{name}: not a readable DS9 region file ({exc}).") from exc
+    return parse_regions(text, wcs, name)
+
+
+def parse_regions(text: str, wcs=None, name: str = "regions") -> list:
+    """DS9 region text (a file's content, or one line such as ``circle 100 100 20``) as
+    pixel regions; image coordinates when the text names no system."""
+    from regions import Regions, SkyRegion
+
+    if not any(w in text for w in ("image", "fk5", "icrs", "fk4", "galactic", "ecliptic")):
+        text = "image\n" + text  # DS9's default for a bare shape is image coordinates
+    try:
+        regs = Regions.parse(text, format="ds9")
     except Exception as exc:
-        raise SkyglassError(
-            f"{os.path.basename(os.fspath(path))}: not a readable DS9 region file ({exc})."
-        ) from exc
+        raise SkyglassError(f"{name}: not readable DS9 regions ({exc}).") from exc
     out = []
     for r in regs:
         if isinstance(r, SkyRegion):
             if wcs is None:
-                raise SkyglassError(
-                    f"{os.path.basename(os.fspath(path))} has sky regions but the image has no WCS."
-                )
+                raise SkyglassError(f"{name} has sky regions but the image has no WCS.")
             r = r.to_pixel(wcs)
         out.append(r)
     return out
+
+
+def regions_text(regions: list, wcs=None, sky: bool = False) -> str:
+    """Regions as DS9 region text, in image or (with ``sky`` and a WCS) fk5/icrs
+    coordinates."""
+    from regions import Regions
+
+    regs = list(regions)
+    if sky:
+        if wcs is None:
+            raise SkyglassError("sky coordinates need a WCS.")
+        regs = [r.to_sky(wcs) for r in regs]
+    return Regions(regs).serialize(format="ds9") if regs else ""
 
 
 def write_regions(
@@ -140,14 +163,7 @@ def write_regions(
 ) -> None:
     """Write regions as a DS9 region file, in image or (with ``sky`` and a WCS) fk5/icrs
     coordinates, atomically."""
-    from regions import Regions
-
     from skyglass.processing.io.fileio import atomic_write
 
-    regs = list(regions)
-    if sky:
-        if wcs is None:
-            raise SkyglassError("sky coordinates need a WCS.")
-        regs = [r.to_sky(wcs) for r in regs]
-    text = Regions(regs).serialize(format="ds9")
+    text = regions_text(regions, wcs, sky)
     atomic_write(path, lambda tmp: open(tmp, "w").write(text), overwrite=overwrite)
