@@ -7,4 +7,14 @@ Importing ``skyglass`` stays light: nothing here loads Qt, numpy or astropy.
 
 from skyglass.processing import __version__
 
-__all__ = ["__version__"]
+__all__ = ["Viewer", "__version__", "show"]
+
+
+def __getattr__(name: str):
+    # skyglass.show() from scripts and notebooks, loaded on first use so that importing
+    # skyglass stays light (no Qt, numpy or astropy).
+    if name in ("show", "Viewer"):
+        from skyglass import remote
+
+        return getattr(remote, name)
+    raise AttributeError(f"module 'skyglass' has no attribute {name!r}")

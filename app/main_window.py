@@ -464,7 +464,7 @@ def application_icon() -> QtGui.QIcon:
     return icon
 
 
-def run(actions: list, follow: str | None = None, samp: bool = False) -> int:
+def run(actions: list, follow: str | None = None, samp: bool = False, empty: bool = False) -> int:
     """Start the application: ``actions`` are ``("open", FILE)`` and ``("cmd", DS9 command)``
     in command-line order (with no file and no folder to follow, the demo night opens
     first), optionally following ``follow`` and connected to SAMP."""
@@ -486,7 +486,7 @@ def run(actions: list, follow: str | None = None, samp: bool = False) -> int:
 
         window.canvas.item.on_first_paint = first_paint
     actions = [a if isinstance(a, tuple) else ("open", a) for a in actions]
-    if not any(kind == "open" for kind, _ in actions) and not follow:
+    if not any(kind == "open" for kind, _ in actions) and not (follow or empty):
         window.files.open_demo()
     if follow:
         window.follow.start(follow)

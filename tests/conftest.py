@@ -127,3 +127,24 @@ def skyglass_cli():
         )
 
     return _run
+
+
+# ------------------------------------------------------------------ SAMP
+@pytest.fixture
+def private_hub(tmp_path, monkeypatch):
+    """SAMP_HUB set to a lock file in tmp_path (nothing touches ~/.samp)."""
+    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:file://{tmp_path / 'samp-hub'}")
+    return tmp_path / "samp-hub"
+
+
+@pytest.fixture
+def hub(private_hub):
+    """A SAMP hub on the loopback interface, for this test only."""
+    from skyglass.samp_link import samp_module
+
+    samp = samp_module()
+    samp.conf.use_internet = False
+    h = samp.SAMPHubServer(web_profile=False, addr="127.0.0.1", label="test hub")
+    h.start(wait=False)
+    yield h
+    h.stop()

@@ -18,21 +18,6 @@ samp.conf.use_internet = False
 SAMPHubServer, SAMPIntegratedClient = samp.SAMPHubServer, samp.SAMPIntegratedClient
 
 
-@pytest.fixture
-def private_hub(tmp_path, monkeypatch):
-    """SAMP_HUB set to a lock file in tmp_path (nothing touches ~/.samp)."""
-    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:file://{tmp_path / 'samp-hub'}")
-    return tmp_path / "samp-hub"
-
-
-@pytest.fixture
-def hub(private_hub):
-    h = SAMPHubServer(web_profile=False, addr="127.0.0.1", label="test hub")
-    h.start(wait=False)
-    yield h
-    h.stop()
-
-
 class Peer:
     """An astropy client standing in for TOPCAT/Aladin: records what it receives."""
 

@@ -7,7 +7,15 @@ import argparse
 from skyglass.cli.options import add_image_options, check_output, load_image
 from skyglass.cli.table import Command, register
 
-CATALOG_SUFFIXES = (".ecsv", ".csv")
+#: Catalogue formats by suffix: astropy's writer name (VOTable gets UCDs on RA/Dec).
+CATALOG_FORMATS = {
+    ".ecsv": "ascii.ecsv",
+    ".csv": "ascii.csv",
+    ".vot": "votable",
+    ".xml": "votable",
+    ".fits": "fits",
+}
+CATALOG_SUFFIXES = tuple(CATALOG_FORMATS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,8 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        metavar="CATALOG.ecsv|.csv",
-        help="write the catalogue (ECSV keeps units and metadata)",
+        metavar="CATALOG",
+        help="write the catalogue: .ecsv (units and metadata), .csv, .vot/.xml (VOTable with "
+        "UCDs, for TOPCAT and Aladin) or .fits",
     )
     parser.add_argument(
         "--threshold",
@@ -62,16 +71,35 @@ def run(args: argparse.Namespace) -> int:
             f"{float(np.median(table['fwhm'][np.isfinite(table['fwhm'])])):.2f} px"
         )
     if args.output:
-        from skyglass.processing.io.fileio import atomic_write
-
-        fmt = "ascii.ecsv" if args.output.lower().endswith(".ecsv") else "ascii.csv"
-        atomic_write(
-            args.output,
-            lambda tmp: table.write(tmp, format=fmt, overwrite=True),
-            overwrite=args.overwrite,
-        )
+        write_catalog(table, args.output, args.overwrite)
         print(f"wrote {args.output}")
     return 0
+
+
+def write_catalog(table, path: str, overwrite: bool) -> None:
+    """Write a star catalogue in the format its suffix names, atomically."""
+    from skyglass.processing.io.fileio import atomic_write
+    from skyglass.processing.io.skytable import write_votable
+
+    fmt = next(f for end, f in CATALOG_FORMATS.items() if path.lower().endswith(end))
+    if fmt == "votable":
+        write_votable(table, path)
+        return
+    if fmt == "fits":
+        import warnings
+
+        from astropy.io.fits.verify import VerifyWarning
+
+        def write(tmp: str) -> None:
+            with warnings.catch_warnings():  # long meta keys become HIERARCH cards: fine
+                warnings.simplefilter("ignore", VerifyWarning)
+                table.write(tmp, format="fits", overwrite=True)
+
+        atomic_write(path, write, overwrite=overwrite)
+        return
+    atomic_write(
+        path, lambda tmp: table.write(tmp, format=fmt, overwrite=True), overwrite=overwrite
+    )
 
 
 register(Command("stars", "find stars and write a catalogue", add_arguments, run))

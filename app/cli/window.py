@@ -46,6 +46,7 @@ def window_parser(commands: dict | None = None) -> argparse.ArgumentParser:
         "--follow", metavar="DIR", help="show each new FITS file written to DIR (night log)"
     )
     p.add_argument("--samp", action="store_true", help="connect to SAMP (start a hub if none)")
+    p.add_argument("--empty", action="store_true", help="start with no image (not the demo night)")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     p.add_argument(
         "--install-desktop",
@@ -98,7 +99,7 @@ def run_window(args: argparse.Namespace) -> int:
     from skyglass.main_window import run as run_main_window
 
     actions = getattr(args, "actions", None) or [("open", f) for f in args.files]
-    code = run_main_window(actions, follow=args.follow, samp=args.samp)
+    code = run_main_window(actions, follow=args.follow, samp=args.samp, empty=args.empty)
     # PySide6 can abort while the interpreter tears down Qt and pyqtgraph objects after
     # the window has closed; everything is saved by now, so skip that teardown.
     sys.stdout.flush()
