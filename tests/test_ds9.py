@@ -413,3 +413,32 @@ def test_stars_writes_every_catalogue_format(skyglass_cli, demo_night, tmp_path,
     fmt = {".vot": "votable", ".xml": "votable", ".csv": "ascii.csv"}.get(suffix)
     table = Table.read(out, format=fmt) if fmt else Table.read(out)
     assert len(table) > 5 and {"x", "y"} <= set(table.colnames)
+
+
+def test_show_starts_a_window_when_none_runs(tmp_path, private_hub):
+    """No hub, no window: show() starts one (detached, with its own hub), sends the image,
+    and the handle drives it; a second show() from the same script reuses it."""
+    (tmp_path / "cfg").mkdir()
+    script = (
+        "import numpy as np, skyglass\n"
+        "v = skyglass.show(np.ones((40, 30)), name='first')\n"
+        "w = skyglass.show(np.zeros((20, 10)), name='second')\n"
+        "print(v.get('fits size'), w.get('frame'), w.get('frame all'))\n"
+        "w.set('quit')\n"
+    )
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["10", "20", "2", "1", "2"]
