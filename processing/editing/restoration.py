@@ -6,11 +6,18 @@ tiles); global ones (total variation, deconvolution) run whole.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 
+from skyglass.processing.editing.kernels import (
+    KERNELS,
+    box_kernel,
+    convolve,
+    gaussian_kernel,
+    make_kernel,
+    motion_kernel,
+)
 from skyglass.processing.editing.operation import OPERATIONS, Operation, Param
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.progress import ProgressCallback, report
@@ -211,41 +218,8 @@ def _in_fixed_range(d: np.ndarray, lo: float, hi: float, fn) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- blur
-def gaussian_psf(fwhm: float, size: int | None = None) -> np.ndarray:
-    """A normalised 2-D gaussian of the given FWHM (pixels)."""
-    if fwhm <= 0:
-        raise InvalidParameterError("FWHM must be positive.")
-    sigma = fwhm / (2 * math.sqrt(2 * math.log(2)))
-    size = int(size or (2 * math.ceil(3 * sigma) + 1))
-    size += 1 - size % 2
-    y, x = np.mgrid[:size, :size] - size // 2
-    psf = np.exp(-(x * x + y * y) / (2 * sigma * sigma))
-    return psf / psf.sum()
-
-
-def motion_kernel(length: float = 9.0, angle: float = 0.0, path=None) -> np.ndarray:
-    """A motion-blur kernel: a line of ``length`` px at ``angle`` degrees, or a polyline
-    ``path`` of (x, y) points (relative pixels)."""
-    from skimage.draw import line_aa
-
-    if path is None:
-        t = math.radians(angle)
-        half = (length - 1) / 2
-        path = [
-            (-half * math.cos(t), -half * math.sin(t)),
-            (half * math.cos(t), half * math.sin(t)),
-        ]
-    pts = np.asarray(path, float)
-    if pts.ndim != 2 or len(pts) < 2:
-        raise InvalidParameterError("a motion path needs at least two points.")
-    r = int(math.ceil(np.abs(pts).max())) + 1
-    k = np.zeros((2 * r + 1, 2 * r + 1))
-    for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:], strict=True):
-        rr, cc, val = line_aa(
-            int(round(y0)) + r, int(round(x0)) + r, int(round(y1)) + r, int(round(x1)) + r
-        )
-        np.maximum.at(k, (rr, cc), val)
-    return k / k.sum()
+# Kept under their old names: the kernel builders live in kernels.py.
+gaussian_psf = gaussian_kernel
 
 
 def blur(
@@ -258,30 +232,20 @@ def blur(
     path=None,
     progress: ProgressCallback | None = None,
 ) -> np.ndarray:
-    """Blur with a box (size px), gaussian (sigma px) or motion (length, angle or path) kernel."""
-    from scipy import ndimage, signal
-
+    """Blur with a box (size px), gaussian (sigma px) or motion (length, angle or path)
+    kernel; edges reflected and NaN ignored, so a flat image stays flat everywhere."""
     if kind == "gaussian":
         return tiled(
             data, lambda d: _nan_gaussian(d, sigma), int(4 * sigma + 2), progress, "gaussian blur"
         )
     if kind == "box":
-        kernel = np.ones((int(size), int(size))) / float(size) ** 2
+        kernel = box_kernel(size)
     elif kind == "motion":
         kernel = motion_kernel(length, angle, path)
     else:
         raise InvalidParameterError(f"unknown blur kind {kind!r}.")
-    report(progress, 0.0, f"{kind} blur")
-    filled, bad = fill_nan(data)
-    out = (
-        signal.fftconvolve(filled.astype(np.float64), kernel, mode="same")
-        if kernel.size > 49
-        else ndimage.convolve(filled.astype(np.float64), kernel, mode="nearest")
-    )
-    out = out.astype(np.float32)
-    out[bad] = np.nan
-    report(progress, 1.0, f"{kind} blur")
-    return out
+    margin = max(kernel.shape)
+    return tiled(data, lambda d: convolve(d, kernel), margin, progress, f"{kind} blur")
 
 
 # --------------------------------------------------------------------- deconvolution
@@ -354,14 +318,30 @@ def deconvolve(
 # The Edit panel, recipes, replay and HISTORY use these declarations.
 
 
-def _deconvolve(data, method, psf, fwhm, star, radius, balance, iterations, seed, progress=None):
-    kernel = None
+def _deconvolve(
+    data,
+    method,
+    psf,
+    fwhm,
+    star,
+    radius,
+    size,
+    length,
+    angle,
+    psf_file,
+    balance,
+    iterations,
+    seed,
+    progress=None,
+):
     if psf == "star":
         if star is None:
             raise InvalidParameterError(
-                "deconvolve: click a star for the PSF (or use a gaussian PSF)."
+                "deconvolve: click a star for the PSF (or choose another PSF)."
             )
         kernel = star_psf(data, star[0], star[1], radius)
+    else:
+        kernel = make_kernel(psf, fwhm=fwhm, size=size, length=length, angle=angle, path=psf_file)
     return deconvolve(data, method, kernel, fwhm, balance, iterations, seed, progress)
 
 
@@ -571,8 +551,9 @@ OPERATIONS.register(
                 "psf",
                 "choice",
                 "gaussian",
-                choices=("gaussian", "star"),
-                help="A gaussian of the given FWHM, or cut from a clicked star",
+                choices=KERNELS,
+                help="The blur to undo: a gaussian, a box, a motion, cut from a clicked star, "
+                "or a FITS kernel file",
             ),
             Param(
                 "fwhm",
@@ -592,6 +573,32 @@ OPERATIONS.register(
             ),
             Param(
                 "radius", "int", 7, 2, 50, help="PSF stamp radius (pixels)", when=("psf", ("star",))
+            ),
+            Param("size", "int", 5, 1, 101, help="Box size (pixels)", when=("psf", ("box",))),
+            Param(
+                "length",
+                "float",
+                9.0,
+                2,
+                200,
+                help="Motion length (pixels)",
+                when=("psf", ("motion",)),
+            ),
+            Param(
+                "angle",
+                "float",
+                0.0,
+                -360,
+                360,
+                help="Motion direction (degrees)",
+                when=("psf", ("motion",)),
+            ),
+            Param(
+                "psf_file",
+                "path",
+                None,
+                help="A FITS image of the PSF (normalised to sum 1)",
+                when=("psf", ("file",)),
             ),
             Param(
                 "balance",
