@@ -240,6 +240,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "overlay_grid": lambda on: overlays.set_overlay("grid", on),
             "overlay_compass": lambda on: overlays.set_overlay("compass", on),
             "contour_levels": overlays.contour_dialog,
+            "power_spectrum": self.show_power_spectrum,
             "show_calibration": lambda: self.show_docks("calibration"),
             "calibration_folder": self._choose_calibration_folder,
             "shortcuts": self.show_shortcuts,
@@ -348,6 +349,17 @@ class MainWindow(QtWidgets.QMainWindow):
         for key in keys:
             self.docks[key].show()
         self.docks[keys[0]].raise_()
+
+    def show_power_spectrum(self) -> None:
+        """Analysis > Power spectrum: log10 |FFT|^2 of the current image, in a new frame."""
+        from skyglass.processing.editing.fourier import power_spectrum
+
+        state = self.workspace.current
+        if state is None:
+            self.show_error("Open an image first.")
+            return
+        spectrum = power_spectrum(state.document.pixels())
+        self.files.show_array(spectrum, None, f"power spectrum of {state.name}", new_frame=True)
 
     def _demo_opened(self, folder) -> None:
         calibration = self.panels["calibration"]

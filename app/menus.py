@@ -352,6 +352,14 @@ def menu_specs() -> list[ActionSpec]:
             checkable=True,
             state="overlay_compass",
         ),
+        A(
+            "Analysis",
+            "&Power spectrum",
+            "power_spectrum",
+            tip="log10 of the image's power spectrum (zero frequency at the centre), "
+            "in a new frame",
+            separator=True,
+        ),
         # Calibrate
         A(
             "Calibrate",

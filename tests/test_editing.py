@@ -208,6 +208,8 @@ def _default_params(name, shape):
         "swirl": {"radius": 20.0},
         "deconvolve": {"fwhm": 2.0},
         "arithmetic": {"operator": "multiply", "value": 2.0},
+        "edges": {"axis": "x"},  # a signed gradient
+        "fourier": {"kind": "highpass", "low": 0.02},  # keeps the noise, and the mean
     }
     return special.get(name, {})
 

@@ -127,17 +127,28 @@ class FilesController(QtCore.QObject):
         if view is not None:
             self.ws.set_view(view, state)
 
-    def show_array(self, data, header=None, name: str = "image", keep_view: bool = False) -> None:
-        """Show an in-memory image (a master frame, a calibrated light, a stack)."""
+    def show_array(
+        self,
+        data,
+        header=None,
+        name: str = "image",
+        keep_view: bool = False,
+        new_frame: bool = False,
+    ) -> None:
+        """Show an in-memory image (a master frame, a calibrated light, a stack), in the
+        current frame or a new one."""
         from skyglass.processing.io.reader import image_from_array
 
         current = self.ws.current
-        if current is not None and not self.may_close(current):
+        if not new_frame and current is not None and not self.may_close(current):
             return
         try:
             image = image_from_array(data, header, name)
         except SkyglassError as exc:
             self.show_error(str(exc))
+            return
+        if new_frame and current is not None:
+            self.ws.add_frame(ImageDocument(image))
             return
         view = current.view if current is not None else None
         same = current is not None and current.document.image.shape == image.shape

@@ -10,7 +10,7 @@ HISTORY names them. Operation and parameter names are part of the recipe format.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,32 @@ from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.registries import Registry
 
 INTERPOLATIONS = ("nearest", "bilinear", "cubic")
+
+
+class LazyChoices(Sequence):
+    """Choices computed on first use (e.g. every wavelet PyWavelets offers), so declaring an
+    operation does not import the library that knows them."""
+
+    def __init__(self, fn: Callable[[], Sequence]) -> None:
+        self._fn = fn
+        self._values: tuple | None = None
+
+    def _load(self) -> tuple:
+        if self._values is None:
+            self._values = tuple(self._fn())
+        return self._values
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __contains__(self, value) -> bool:
+        return value in self._load()
+
+    def __repr__(self) -> str:
+        return "LazyChoices(...)"
 
 
 @dataclass(frozen=True)
@@ -167,6 +193,8 @@ def interpolation_param(default="bilinear"):
 def _load_builtin() -> None:
     from skyglass.processing.editing import (  # noqa: F401 - they declare the built-ins
         arithmetic,
+        filters,
+        fourier,
         geometry,
         intensity,
         restoration,

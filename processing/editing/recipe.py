@@ -22,6 +22,9 @@ from skyglass.processing.io.frame import Frame
 from skyglass.processing.progress import ProgressCallback, scaled
 
 FORMAT = "skyglass-recipe"
+#: Version 2: affine and projective matrices mean what scikit-image's warp(image, tform)
+#: means (output -> input) unless the step says ``map``; speckle noise has ``fraction``.
+VERSION = 2
 
 
 def load_input(path: str | os.PathLike, hdu: int | str | None = None, plane: int = 0) -> Frame:
@@ -41,7 +44,7 @@ def to_dict(
 ) -> dict:
     return {
         "format": FORMAT,
-        "version": 1,
+        "version": VERSION,
         "software": f"Skyglass {__version__}",
         "source": os.path.basename(source),
         "hdu": hdu,
@@ -75,15 +78,44 @@ def load(path: str | os.PathLike) -> dict:
         raise SkyglassError(f"{name}: not a readable recipe ({exc}).") from None
     if not isinstance(recipe, dict) or recipe.get("format") != FORMAT:
         raise SkyglassError(f'{name}: not a Skyglass recipe (no "format": "{FORMAT}").')
+    version = _version(recipe, name)
     for i, step in enumerate(recipe.get("steps", []), 1):
         if not isinstance(step, dict) or "op" not in step:
             raise SkyglassError(f"{name}: step {i} has no operation.")
-        get(step["op"]).resolve(step.get("params", {}))  # validates names and values
+        # validates names and values
+        get(step["op"]).resolve(upgrade_step(step["op"], step.get("params", {}), version))
     return recipe
 
 
+def upgrade_step(op: str, params: dict, version: int = VERSION) -> dict:
+    """Parameters of a step written by an earlier Skyglass, as this one names them, so an
+    old recipe replays exactly as it did."""
+    params = dict(params)
+    if version < 2:
+        if op == "noise" and params.get("kind") == "speckle" and "fraction" not in params:
+            # Speckle's relative scatter was called sigma (shared with gaussian noise).
+            params["fraction"] = params.pop("sigma", 0.1)
+        if op in ("affine", "projective") and "map" not in params:
+            # Version 1 read the matrix as moving the picture (input -> output).
+            params["map"] = "input-to-output"
+    return params
+
+
+def _version(recipe: dict, name: str = "recipe") -> int:
+    version = recipe.get("version", 1)
+    if not isinstance(version, int) or not 1 <= version <= VERSION:
+        raise SkyglassError(
+            f"{name}: recipe format version {version!r}; this Skyglass reads 1 to {VERSION}."
+        )
+    return version
+
+
 def steps_of(recipe: dict) -> list[Step]:
-    return [Step(s["op"], dict(s.get("params", {}))) for s in recipe.get("steps", [])]
+    version = _version(recipe)
+    return [
+        Step(s["op"], upgrade_step(s["op"], s.get("params", {}), version))
+        for s in recipe.get("steps", [])
+    ]
 
 
 def apply_steps(

@@ -26,7 +26,7 @@ from skyglass.processing.progress import ProgressCallback, report
 
 #: The operations (the same registry as ``operation.OPERATIONS``).
 REGISTRY = OPERATIONS
-GROUPS = ("Geometry", "Intensity", "Restoration", "Arithmetic")
+GROUPS = ("Geometry", "Intensity", "Filters", "Restoration", "Arithmetic")
 
 
 def get(name: str) -> Operation:

@@ -18,12 +18,22 @@ from skyglass.processing.editing.kernels import (
     make_kernel,
     motion_kernel,
 )
-from skyglass.processing.editing.operation import OPERATIONS, Operation, Param
+from skyglass.processing.editing.operation import OPERATIONS, LazyChoices, Operation, Param
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.progress import ProgressCallback, report
 from skyglass.processing.units import fill_nan, finite_range, in_unit_range
 
 TILE = 512
+
+
+def _discrete_wavelets() -> list[str]:
+    import pywt
+
+    return pywt.wavelist(kind="discrete")
+
+
+#: Every discrete wavelet PyWavelets offers (bior2.8, the seed's, included).
+WAVELETS = LazyChoices(_discrete_wavelets)
 
 
 def tiled(
@@ -59,10 +69,21 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+def image_noise(data: np.ndarray) -> float:
+    """The image's own pixel-to-pixel noise (robust: MAD of neighbour differences)."""
+    x = np.asarray(data, np.float64)
+    diff = (x[:, 1:] - x[:, :-1]).ravel()
+    diff = diff[np.isfinite(diff)]
+    if diff.size == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(diff - np.median(diff))) / np.sqrt(2.0))
+
+
 def add_noise(
     data: np.ndarray,
     kind: str = "gaussian",
-    sigma: float = 10.0,
+    sigma: float = 0.0,
+    fraction: float = 0.1,
     gain: float = 1.0,
     amount: float = 0.01,
     read_noise: float = 5.0,
@@ -70,16 +91,18 @@ def add_noise(
 ) -> np.ndarray:
     """Add synthetic noise, in data units, reproducibly (``seed``).
 
-    kinds: ``gaussian`` (sigma), ``poisson`` (photon noise for ``gain`` e-/unit),
-    ``salt-pepper`` (a fraction ``amount`` set to the minimum or maximum), ``speckle``
-    (multiplicative, sigma as a fraction), ``variance-map`` (CCD noise per pixel:
-    variance = value / gain + read_noise^2).
+    kinds: ``gaussian`` (sigma in data units; 0: as much as the image's own noise),
+    ``poisson`` (photon noise for ``gain`` e-/unit), ``salt-pepper`` (a fraction
+    ``amount`` set to the minimum or maximum), ``speckle`` (multiplicative: each value
+    times 1 + N(0, ``fraction``)), ``variance-map`` (CCD noise per pixel: variance =
+    value / gain + read_noise^2).
     """
     rng = _rng(seed)
     x = data.astype(np.float64)
     finite = np.isfinite(x)
     if kind == "gaussian":
-        out = x + rng.normal(0.0, float(sigma), x.shape)
+        sigma = float(sigma) if sigma > 0 else max(image_noise(data), 1e-12)
+        out = x + rng.normal(0.0, sigma, x.shape)
     elif kind == "poisson":
         if gain <= 0:
             raise InvalidParameterError("gain must be positive.")
@@ -92,7 +115,7 @@ def add_noise(
         out[u < amount / 2] = lo
         out[(u >= amount / 2) & (u < amount)] = hi
     elif kind == "speckle":
-        out = x + x * rng.normal(0.0, float(sigma), x.shape)
+        out = x + x * rng.normal(0.0, float(fraction), x.shape)
     elif kind == "variance-map":
         var = np.where(finite, np.maximum(x, 0.0) / max(gain, 1e-12), 0.0) + read_noise**2
         out = x + rng.normal(0.0, 1.0, x.shape) * np.sqrt(var)
@@ -362,10 +385,19 @@ OPERATIONS.register(
             Param(
                 "sigma",
                 "float",
-                10.0,
+                0.0,
                 0,
-                help="Gaussian sigma (data units) or speckle fraction",
-                when=("kind", ("gaussian", "speckle")),
+                help="Gaussian sigma in data units (0: as much as the image's own noise)",
+                when=("kind", ("gaussian",)),
+            ),
+            Param(
+                "fraction",
+                "float",
+                0.1,
+                0,
+                5,
+                help="Speckle: the relative scatter (0.1 = 10 % of each value)",
+                when=("kind", ("speckle",)),
             ),
             Param(
                 "gain",
@@ -481,7 +513,7 @@ OPERATIONS.register(
                 "wavelet",
                 "choice",
                 "db1",
-                choices=("db1", "db2", "haar", "sym4"),
+                choices=WAVELETS,
                 help="Wavelet family",
                 when=("method", ("wavelet",)),
             ),
