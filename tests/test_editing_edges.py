@@ -287,3 +287,47 @@ def test_every_discrete_wavelet_is_offered_and_speckle_is_a_fraction():
     assert -200 < noisy.min() and noisy.max() < 1200  # 10 % scatter, not 10x the values
     gaussian = apply_operation(frame(data), "noise", {"kind": "gaussian"}).data
     assert 0 < np.std(gaussian - data) < 1000  # as much noise as the image has
+
+
+# ------------------------------------------------------------------ masked statistics
+def test_info_statistics_under_a_mask_and_inside_regions(skyglass_cli, tmp_path):
+    import json
+
+    data = np.arange(100, dtype=np.float32).reshape(10, 10)
+    image = tmp_path / "img.fits"
+    fits.PrimaryHDU(data).writeto(image)
+    mask = np.zeros((10, 10), np.uint8)
+    mask[:, 4:] = 1  # FITS x >= 5 masked
+    mpath = tmp_path / "mask.fits"
+    fits.PrimaryHDU(mask).writeto(mpath)
+    out = skyglass_cli("info", image, "--mask", mpath, "--json")
+    assert out.returncode == 0, out.stderr
+    sel = json.loads(out.stdout)["selected"]
+    expected = np.ma.masked_array(data, mask.astype(bool))
+    assert sel["count"] == 40 and sel["masked"] == 60
+    assert sel["mean"] == pytest.approx(float(expected.mean()))
+    assert sel["std"] == pytest.approx(float(expected.std()))
+    reg = tmp_path / "r.reg"
+    reg.write_text("image\nbox(3.5,3.5,4,4,0)\n")  # pixels x 2..5 (x 5 masked), y 2..5
+    both = json.loads(
+        skyglass_cli("info", image, "--mask", mpath, "--region", reg, "--json").stdout
+    )["selected"]
+    assert both["count"] == 12 and both["max"] == 43.0
+    text = skyglass_cli("info", image, "--region", reg).stdout
+    assert "selected (16 pixels" in text
+    bad = skyglass_cli("info", image, "--mask", tmp_path / "missing.fits")
+    assert bad.returncode == 2 and bad.stderr.startswith("skyglass: error:")
+
+
+def test_the_regions_panel_shows_whole_image_statistics_under_the_mask(window, write_fits):
+    data = np.arange(400, dtype=np.float32).reshape(20, 20)
+    window.files.open_file(str(write_fits(data, name="m.fits")))
+    window.menus["show_regions"].trigger()
+    panel = window.panels["regions"]
+    assert panel.last_image_stats["count"] == 400
+    panel.low.setText("100")
+    panel.high.setText("")
+    panel.mask_threshold()  # masks the pixels below 100
+    assert panel.last_image_stats["count"] == 300
+    assert panel.last_image_stats["mean"] == pytest.approx(float(data[data >= 100].mean()))
+    assert "300 unmasked" in panel.image_stats.text()

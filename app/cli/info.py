@@ -14,6 +14,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_image_options(parser)
     parser.add_argument("--at", metavar="X,Y", help="FITS pixel (1-based) to report the value of")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--mask",
+        metavar="MASK.fits",
+        help="statistics of the pixels this mask leaves (nonzero = masked; a MASK extension "
+        "or the first image)",
+    )
+    parser.add_argument(
+        "--region",
+        metavar="R.reg",
+        help="statistics of the pixels inside these DS9 regions (with --mask: and unmasked)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,11 +69,46 @@ def run(args: argparse.Namespace) -> int:
             at["ra"], at["dec"] = pos
         result["at"] = at
 
+    if args.mask or args.region:
+        result["selected"] = _selected_stats(args, image)
     if args.json:
         print(json.dumps(result, allow_nan=False, default=float))
     else:
         _print_text(image, result, stats, spec, low, high, center)
     return 0
+
+
+def _selected_stats(args, image) -> dict:
+    """Statistics under --mask and inside --region (the seed's masked arrays)."""
+    import numpy as np
+
+    from skyglass.processing.errors import InvalidParameterError
+    from skyglass.processing.measure.stats import masked_stats
+
+    mask = np.zeros(image.shape, bool)
+    if args.mask:
+        from astropy.io import fits
+
+        try:
+            with fits.open(args.mask) as hdul:
+                names = [h.name for h in hdul]
+                hdu = (
+                    hdul["MASK"]
+                    if "MASK" in names
+                    else next(h for h in hdul if h.data is not None and h.is_image)
+                )
+                mask |= np.asarray(hdu.data) != 0
+        except (OSError, StopIteration) as exc:
+            raise InvalidParameterError(f"--mask {args.mask}: no mask image ({exc}).") from None
+        except ValueError as exc:
+            raise InvalidParameterError(f"--mask {args.mask}: {exc}") from None
+    if args.region:
+        from skyglass.processing.measure.masks import from_regions
+        from skyglass.processing.measure.regionstats import read_regions
+
+        regions = read_regions(args.region, image.wcs)
+        mask |= from_regions(image.shape, include=regions)
+    return masked_stats(image.data, mask)
 
 
 def _print_text(image, result, stats, spec, low, high, center) -> None:
@@ -98,6 +144,13 @@ def _print_text(image, result, stats, spec, low, high, center) -> None:
     if center is not None:
         ra_s, dec_s = format_sexagesimal(*center)
         print(f"  centre: RA {ra_s}  Dec {dec_s}  ({center[0]:.6f}, {center[1]:.6f} deg)")
+    if "selected" in result:
+        sel = result["selected"]
+        print(
+            f"  selected ({sel['count']} pixels, {sel['masked']} masked): "
+            f"min {f(sel['min'])}  max {f(sel['max'])}  mean {f(sel['mean'])}  "
+            f"median {f(sel['median'])}  std {f(sel['std'])}{unit}"
+        )
     if "at" in result:
         at = result["at"]
         value = "NaN" if at["value"] is None else f"{at['value']:.6g}{unit}"

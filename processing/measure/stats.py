@@ -115,3 +115,35 @@ def format_sexagesimal(ra: float, dec: float) -> tuple[str, str]:
     ra_s = Angle(ra, "deg").to_string(unit="hourangle", sep=":", precision=2, pad=True)
     dec_s = Angle(dec, "deg").to_string(unit="deg", sep=":", precision=1, pad=True, alwayssign=True)
     return ra_s, dec_s
+
+
+def masked_stats(data, mask=None) -> dict:
+    """Statistics of the pixels a mask leaves (True = masked out, as numpy.ma means it)
+    that have a value: ``count``, ``masked``, ``min``, ``max``, ``mean``, ``median``, ``std``
+    (None when no pixel is left)."""
+    values = np.asarray(data[:, :], dtype=np.float64)
+    keep = np.isfinite(values)
+    masked = 0
+    if mask is not None:
+        mask = np.asarray(mask, bool)
+        if mask.shape != values.shape:
+            from skyglass.processing.errors import InvalidParameterError
+
+            raise InvalidParameterError(
+                f"the mask is {mask.shape[1]} x {mask.shape[0]}, the image "
+                f"{values.shape[1]} x {values.shape[0]}."
+            )
+        masked = int(mask.sum())
+        keep &= ~mask
+    left = values[keep]
+    out = {"count": int(left.size), "masked": masked}
+    if left.size == 0:
+        return {**out, **{k: None for k in ("min", "max", "mean", "median", "std")}}
+    return {
+        **out,
+        "min": float(left.min()),
+        "max": float(left.max()),
+        "mean": float(left.mean()),
+        "median": float(np.median(left)),
+        "std": float(left.std()),
+    }

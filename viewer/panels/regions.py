@@ -54,6 +54,7 @@ class RegionsPanel(QtWidgets.QWidget):
         self.pending: list[tuple[float, float]] = []
         self.last_error = ""
         self.last_stats: dict = {}
+        self.last_image_stats: dict = {}
         self._stroke = None  # the mask being painted by the brush
         self._mode = "pointer"
         lay = QtWidgets.QVBoxLayout(self)
@@ -173,6 +174,13 @@ class RegionsPanel(QtWidgets.QWidget):
         ml.addWidget(self.brush_size, 3, 2)
         self.mask_info = QtWidgets.QLabel("no mask")
         ml.addWidget(self.mask_info, 4, 0, 1, 3)
+        self.image_stats = QtWidgets.QLabel("")
+        self.image_stats.setWordWrap(True)
+        self.image_stats.setToolTip("Statistics of the whole image's pixels the mask leaves")
+        self.image_stats.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        ml.addWidget(self.image_stats, 5, 0, 1, 3)
         lay.addWidget(box)
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
@@ -303,6 +311,35 @@ class RegionsPanel(QtWidgets.QWidget):
         self.refresh()
         mask = state.document.mask if state is not None else None
         self.mask_info.setText("no mask" if mask is None else f"{int(mask.sum())} pixels masked")
+        self.update_image_stats()
+
+    def update_image_stats(self) -> None:
+        """Whole-image statistics under the current mask (numpy.ma's meaning: masked pixels
+        left out). Computed only while the panel is shown."""
+        from skyglass.processing.measure.stats import masked_stats
+
+        if not self.isVisible():
+            self.image_stats.setText("")
+            return
+        try:
+            frame = self._current()
+        except SkyglassError:
+            self.image_stats.setText("")
+            return
+        s = masked_stats(frame.data, self._get_mask())
+        self.last_image_stats = s
+        if not s["count"]:
+            self.image_stats.setText("Whole image: no unmasked pixel with a value.")
+            return
+        self.image_stats.setText(
+            f"Whole image, {s['count']} unmasked pixels ({s['masked']} masked): mean "
+            f"{s['mean']:.6g}  median {s['median']:.6g}  std {s['std']:.6g}  "
+            f"min {s['min']:.6g}  max {s['max']:.6g}"
+        )
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.update_image_stats()
 
     def refresh(self) -> None:
         """List the frame's regions again (keeping the selection) and their statistics."""
@@ -418,6 +455,8 @@ class RegionsPanel(QtWidgets.QWidget):
         n = 0 if mask is None else int(mask.sum())
         self.mask_info.setText("no mask" if mask is None else f"{n} pixels masked")
         self.update_stats()
+        if what is not None:
+            self.update_image_stats()
 
     def _mask_or_empty(self):
         mask = self._get_mask()
