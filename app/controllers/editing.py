@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtWidgets
 from skyglass import dialogs
 from skyglass.model.workspace import FrameState, Workspace
 from skyglass.processing.errors import SkyglassError
+from skyglass.processing.io.save import ShapeChangedError, save_edited
 
 
 class EditingController(QtCore.QObject):
@@ -163,17 +164,74 @@ class EditingController(QtCore.QObject):
             f"{os.path.basename(path)} is the file you opened. Replace it with the edited image?",
         ):
             return False
+        frame = replace(doc.editable(), mask=doc.mask)
         try:
-            frame = replace(doc.editable(), mask=doc.mask)
-            frame.write(path, overwrite=True, catalog=state.catalog)
+            lines = self._write(doc, frame, path, state.catalog)
+        except ShapeChangedError as exc:
+            return self._save_changed_shape(state, frame, path, str(exc))
         except SkyglassError as exc:
             self.show_error(str(exc))
             return False
+        self._saved(doc, path, lines)
+        return True
+
+    def _write(self, doc, frame, path: str, catalog, all_planes=None) -> list[str]:
+        """Write the edited image; for a FITS source every other HDU and plane goes with it."""
+        source = doc.source
+        if source.is_fits:
+            return save_edited(
+                doc.path,
+                source.hdu_index,
+                source.plane_index,
+                frame,
+                path,
+                overwrite=True,
+                catalog=catalog,
+                all_planes=all_planes,
+            )
+        frame.write(path, overwrite=True, catalog=catalog)
+        return ["0 PRIMARY: the edited image"]
+
+    def _saved(self, doc, path: str, lines: list[str]) -> None:
         doc.saved_index = doc.history.index if doc.history is not None else 0
         doc.mask_dirty = False
-        self.window.statusBar().showMessage(f"Saved {path}", 8000)
+        kept = sum(1 for line in lines if "kept as it was" in line)
+        extra = f" ({kept} other HDU{'s' if kept != 1 else ''} kept as they were)" if kept else ""
+        self.window.statusBar().showMessage(f"Saved {path}{extra}", 8000)
         self.historyChanged.emit()
-        return True
+
+    def _save_changed_shape(self, state: FrameState, frame, path: str, why: str) -> bool:
+        """An edit changed the shape of one plane of a cube: apply the edits to every plane
+        (in the background), write this plane alone, or cancel."""
+        doc = state.document
+        answer = dialogs.ask_cube_shape(self.window, why)
+        if answer == "plane":
+            try:
+                frame.write(path, overwrite=True, catalog=state.catalog)
+            except SkyglassError as exc:
+                self.show_error(str(exc))
+                return False
+            self._saved(doc, path, ["0 PRIMARY: the edited plane alone"])
+            return True
+        if answer != "all":
+            return False
+        from skyglass.processing.editing.recipe import every_plane
+
+        steps = list(doc.history.steps[: doc.history.index])
+        source, hdu, catalog = doc.path, doc.source.hdu_index, state.catalog
+
+        def work(progress):
+            frames = every_plane(steps, source, hdu, progress)
+            frames[0] = replace(frames[0], mask=frame.mask)
+            return self._write(doc, frames[0], path, catalog, all_planes=frames)
+
+        self.runner.run(
+            work,
+            "applying the edits to every plane",
+            succeeded=lambda lines: self._saved(doc, path, lines),
+            failed=lambda message: self.show_error(f"Could not save {path}: {message}"),
+        )
+        return False
 
     def _suggested(self, doc, suffix: str) -> str:
         """A file name to offer: beside the opened file, or (an image made in memory: a

@@ -137,8 +137,28 @@ def replay(
 
 
 def save_fits(frame: Frame, path: str | os.PathLike, overwrite: bool = False) -> None:
-    """Write an edited image: float32 data, the header with HISTORY of every step."""
+    """Write an edited image alone: float32 data, the header with HISTORY of every step."""
     frame.write(path, overwrite=overwrite)
+
+
+def every_plane(
+    steps: Sequence[Step],
+    source: str | os.PathLike,
+    hdu: int | str | None,
+    progress: ProgressCallback | None = None,
+) -> list[Frame]:
+    """The same steps applied to every plane of a cube (pixel steps only: a mask belongs
+    to one plane)."""
+    from skyglass.processing.io.reader import open_image
+
+    image = open_image(source, hdu=hdu)
+    n = image.nplanes
+    image.close()
+    pixel_steps = [s for s in steps if not s.is_mask]
+    return [
+        apply_steps(load_input(source, hdu, p), pixel_steps, scaled(progress, p / n, (p + 1) / n))
+        for p in range(n)
+    ]
 
 
 def python_script(

@@ -117,6 +117,11 @@ class LoadedImage:
         return self.cube.plane(self.plane_index)
 
     @property
+    def is_fits(self) -> bool:
+        """True when the image came from a FITS file (whose other HDUs a save keeps)."""
+        return self._hdul is not None
+
+    @property
     def nplanes(self) -> int:
         return self.cube.shape[0]
 
