@@ -12,6 +12,7 @@ import os
 import shlex
 
 from skyglass.processing.errors import SkyglassError
+from skyglass.processing.io.filespec import split_file_spec
 
 #: DS9's one-word scale options (``-log`` is ``-scale log``; ``-zscale`` a limit mode).
 SCALE_WORDS = ("linear", "log", "pow", "sqrt", "squared", "asinh", "sinh", "histequ")
@@ -42,15 +43,6 @@ def _number(word: str, command: str) -> float:
 
 def _yn(flag: bool) -> str:
     return "yes" if flag else "no"
-
-
-def split_file_spec(spec: str) -> tuple[str, int | str | None]:
-    """``file.fits[1]`` / ``file.fits[SCI]`` (CFITSIO and DS9's way) -> path and HDU."""
-    if spec.endswith("]") and "[" in spec:
-        path, _, ext = spec[:-1].rpartition("[")
-        ext = ext.strip()
-        return path, int(ext) if ext.lstrip("-").isdigit() else ext
-    return spec, None
 
 
 class Ds9Commands:
@@ -116,8 +108,8 @@ class Ds9Commands:
     def _set_fits(self, args: list[str]) -> None:
         if not args:
             raise Ds9Error("fits: which file?")
-        path, hdu = split_file_spec(" ".join(args) if len(args) > 1 else args[0])
-        if not self.w.files.open_file(os.path.expanduser(path), hdu=hdu):
+        path = " ".join(args) if len(args) > 1 else args[0]
+        if not self.w.files.open_file(os.path.expanduser(path)):
             raise Ds9Error(self.w.last_error or f"fits: cannot open {path}")
 
     _set_file = _set_fits
@@ -601,7 +593,7 @@ def split_command_line(argv: list[str]) -> tuple[list[str], list[tuple[str, str]
 def _looks_like_file(word: str) -> bool:
     from skyglass.processing.io.formats import format_for
 
-    path, _ = split_file_spec(word)
+    path, _, _ = split_file_spec(word)
     return format_for(path) is not None or path.lower().endswith(
         (".reg", ".xml", ".vot", ".ecsv", ".csv")
     )

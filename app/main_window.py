@@ -301,13 +301,12 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open files (one frame each, ``FILE[ext]`` picks an HDU) and run DS9 commands, in
         order; a command that fails is reported and the rest still run. True when every
         file opened."""
-        from skyglass.ds9 import Ds9Error, split_file_spec
+        from skyglass.ds9 import Ds9Error
 
         ok, opened = True, False
         for kind, value in actions:
             if kind == "open":
-                path, hdu = split_file_spec(value)
-                shown = self.files.open_file(path, hdu=hdu, new_frame=opened)
+                shown = self.files.open_file(value, new_frame=opened)
                 ok, opened = ok and shown, opened or shown
             else:
                 try:

@@ -156,3 +156,116 @@ def test_save_edited_refuses_a_missing_hdu_and_an_unreadable_source(four_hdus, t
     with pytest.raises(ShapeChangedError):
         save_edited(four_hdus, 1, 0, small, tmp_path / "z.fits")
     assert not (tmp_path / "x.fits").exists() and not (tmp_path / "z.fits").exists()
+
+
+def test_every_fits_write_carries_date_and_checksums(four_hdus, tmp_path, skyglass_cli):
+    recipe = recipe_file(tmp_path, [{"op": "flip_x", "params": {}}])
+    out = tmp_path / "stamped.fits"
+    assert skyglass_cli("replay", recipe, four_hdus, "-o", out).returncode == 0
+    with fits.open(out, checksum=True) as hdul:  # astropy warns on a wrong checksum
+        assert hdul[0].header["DATE"].startswith("20")
+        for hdu in hdul:
+            assert "CHECKSUM" in hdu.header and "DATASUM" in hdu.header
+            assert hdu._checksum_valid and hdu._datasum_valid
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("f.fits", ("f.fits", None, None)),
+        ("f.fits[1]", ("f.fits", 1, None)),
+        ("f.fits[SCI]", ("f.fits", "SCI", None)),
+        ("f.fits[SCI,3]", ("f.fits", "SCI", 2)),
+        ("f.fits[ 2 , 1 ]", ("f.fits", 2, 0)),
+    ],
+)
+def test_file_specs(spec, expected):
+    from skyglass.processing.io.filespec import split_file_spec
+
+    assert split_file_spec(spec) == expected
+
+
+def test_hdu_and_plane_in_the_file_name_everywhere(four_hdus, window, skyglass_cli):
+    run = skyglass_cli("info", f"{four_hdus}[ERR]")
+    assert run.returncode == 0, run.stderr
+    assert "30 x 20" in run.stdout.replace("×", "x")
+    from skyglass.processing.io.reader import open_image
+
+    image = open_image(f"{four_hdus}[SCI,3]")
+    assert image.hdu_index == 1 and image.plane_index == 2
+    image.close()
+    assert window.files.open_file(f"{four_hdus}[SCI,2]")
+    doc = window.workspace.current.document
+    assert doc.image.hdu_index == 1 and doc.image.plane_index == 1
+    run = skyglass_cli("info", f"{four_hdus}[NOPE]")
+    assert run.returncode == 2 and "NOPE" in run.stderr
+
+
+def test_header_command_changes_only_the_cards_named(four_hdus, tmp_path, skyglass_cli):
+    out = tmp_path / "renamed.fits"
+    fits.setval(four_hdus, "FILTER", value="V", ext=1)
+    run = skyglass_cli(
+        "header",
+        f"{four_hdus}[SCI]",
+        "--set",
+        "OBJECT=M 13",
+        "--set",
+        "OBSERVER=Ann/comment",
+        "--set",
+        "AIRMASS=1.25",
+        "--set",
+        "DITHERED=T",
+        "--delete",
+        "FILTER",
+        "-o",
+        out,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "deleted FILTER" in run.stdout
+    stamped = ("DATE", "CHECKSUM", "DATASUM")
+    with (
+        fits.open(four_hdus, do_not_scale_image_data=True) as a,
+        fits.open(out, do_not_scale_image_data=True) as b,
+    ):
+        h = b["SCI"].header
+        assert h["OBJECT"] == "M 13" and h["OBSERVER"] == "Ann"
+        assert h.comments["OBSERVER"] == "comment"
+        assert h["AIRMASS"] == 1.25 and h["DITHERED"] is True and "FILTER" not in h
+        before = {k: v for k, v in a["SCI"].header.items() if k not in stamped}
+        after = {k: v for k, v in h.items() if k not in stamped}
+        changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+        assert changed == {"OBJECT", "OBSERVER", "AIRMASS", "DITHERED", "FILTER"}
+        assert b["SCI"].data.dtype == a["SCI"].data.dtype == np.dtype(">i2")
+        np.testing.assert_array_equal(b["SCI"].data, a["SCI"].data)
+        assert h["BZERO"] == 32768 and h["BITPIX"] == 16
+        np.testing.assert_array_equal(b["ERR"].data, a["ERR"].data)
+
+
+def test_header_command_prints_refuses_and_edits_in_place(four_hdus, tmp_path, skyglass_cli):
+    run = skyglass_cli("header", four_hdus, "--hdu", "SCI")
+    assert run.returncode == 0 and "CTYPE1  = 'RA---TAN'" in run.stdout
+    original = four_hdus.read_bytes()
+    for args, message in [
+        (["--set", "OBJECT=x"], "refusing to write"),
+        (["--set", "NAXIS1=5", "--in-place"], "structure"),
+        (["--set", "BITPIX=8", "--in-place"], "structure"),
+        (["--set", "TOO_LONG_KEY=1", "--in-place"], "not a FITS keyword"),
+        (["--delete", "NOSUCH", "--in-place"], "no such keyword"),
+        (["--set", "OBJECT=x", "-o", tmp_path / "x.png"], "must be one of"),
+    ]:
+        run = skyglass_cli("header", four_hdus, *args)
+        assert run.returncode == 2 and message in run.stderr, (args, run.stderr)
+        assert run.stderr.startswith("skyglass: error:")
+    assert four_hdus.read_bytes() == original and not (tmp_path / "x.png").exists()
+    run = skyglass_cli("header", four_hdus, "--set", "OBJECT='NGC 1/2'", "--in-place")
+    assert run.returncode == 0, run.stderr
+    assert fits.getval(four_hdus, "OBJECT") == "NGC 1/2"
+    assert (tmp_path / "product.fits.bak").read_bytes() == original
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".skyglass-")] == []
+
+
+def test_replay_refuses_a_suffix_it_cannot_honour(four_hdus, tmp_path, skyglass_cli):
+    recipe = recipe_file(tmp_path, [{"op": "flip_x", "params": {}}])
+    run = skyglass_cli("replay", recipe, four_hdus, "-o", tmp_path / "out.png")
+    assert run.returncode == 2 and "must be one of" in run.stderr
+    assert not (tmp_path / "out.png").exists()

@@ -27,10 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from skyglass.processing.editing import recipe as recipes
     from skyglass.processing.errors import SkyglassError
-    from skyglass.processing.io.reader import open_image
+    from skyglass.processing.io.reader import FITS_SUFFIXES, open_image
     from skyglass.processing.io.save import ShapeChangedError, save_edited
 
-    check_output(args.output, [args.input, args.recipe], args.overwrite)
+    check_output(
+        args.output,
+        [args.input, args.recipe],
+        args.overwrite,
+        suffixes=FITS_SUFFIXES,
+        what="the edited file (FITS keeps the data and its history)",
+    )
     recipe = recipes.load(args.recipe)
     image = open_image(args.input, hdu=recipe.get("hdu"))
     is_fits, hdu, nplanes = image.is_fits, image.hdu_index, image.nplanes

@@ -41,7 +41,7 @@ class Command:
 
 
 #: Modules (in this package) that register the built-in commands, in help order.
-BUILTIN_MODULES = ("info", "render", "stars", "calibrate", "stack", "replay", "demo")
+BUILTIN_MODULES = ("info", "header", "render", "stars", "calibrate", "stack", "replay", "demo")
 
 
 def _load_builtin() -> None:

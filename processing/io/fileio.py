@@ -42,9 +42,10 @@ def atomic_write(
     except OSError as exc:
         raise SkyglassError(f"{path}: cannot create folder {folder} ({exc.strerror}).") from exc
     suffix = "".join(os.path.basename(path).partition(".")[1:])
-    fd, tmp = tempfile.mkstemp(
-        prefix=".skyglass-", suffix="." + suffix if suffix else "", dir=folder
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".skyglass-", suffix=suffix, dir=folder)
+    except OSError as exc:
+        raise SkyglassError(f"{path}: could not be written ({exc.strerror or exc}).") from exc
     os.close(fd)
     try:
         write(tmp)
@@ -72,15 +73,26 @@ def _final_mode(path: str) -> int:
 
 
 def atomic_write_fits(hdul: fits.HDUList, path: str | os.PathLike, overwrite: bool = False) -> None:
-    """Write an HDUList atomically (see :func:`atomic_write`).
+    """Write an HDUList atomically (see :func:`atomic_write`), stamped with DATE (UTC of
+    writing, in the primary header) and CHECKSUM/DATASUM in every HDU (FITS standard 4.0,
+    appendix J), so a reader can tell when it was written and that it arrived whole.
 
     Long keywords (a catalogue's metadata) become HIERARCH cards, as the standard
     allows; astropy's warning about each would only alarm the user.
     """
+    stamp_date(hdul[0].header)
 
     def write(tmp: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", fits.verify.VerifyWarning)
-            hdul.writeto(tmp, overwrite=True, output_verify="silentfix")
+            hdul.writeto(tmp, overwrite=True, output_verify="silentfix", checksum=True)
 
     atomic_write(path, write, overwrite=overwrite)
+
+
+def stamp_date(header: fits.Header) -> None:
+    """Set DATE to now (UTC, ISO 8601 to the second), as the FITS standard defines it."""
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    header["DATE"] = (now, "UTC date of writing this file")

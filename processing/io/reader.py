@@ -327,6 +327,7 @@ def list_hdus(path: str) -> list[HDUInfo]:
     ImageReadError
         If the file cannot be read.
     """
+    path, _, _ = _resolve_spec(os.fspath(path), None, 0)
     _check_file(path)
     if _is_raster(path):
         return open_image(path).hdus
@@ -390,6 +391,18 @@ def celestial_wcs(header: fits.Header):
             return None
 
 
+def _resolve_spec(path: str, hdu, plane: int):
+    """``file.fits[ext,plane]`` -> the file, and the HDU and plane unless given explicitly."""
+    from skyglass.processing.io.filespec import split_file_spec
+
+    name, spec_hdu, spec_plane = split_file_spec(path)
+    if hdu is None:
+        hdu = spec_hdu
+    if spec_plane is not None and not plane:
+        plane = spec_plane
+    return name, hdu, plane
+
+
 def open_image(
     path: str | os.PathLike, hdu: int | str | None = None, plane: int = 0
 ) -> LoadedImage:
@@ -398,7 +411,8 @@ def open_image(
     Parameters
     ----------
     path : str or path-like
-        FITS (``.fits``, ``.fits.gz``, ``.fz`` ...) or raster file.
+        FITS (``.fits``, ``.fits.gz``, ``.fz`` ...) or raster file; ``file.fits[ext]`` or
+        ``file.fits[ext,plane]`` (plane from 1) names the HDU and plane as CFITSIO does.
     hdu : int or str, optional
         HDU index (0-based) or EXTNAME. Default: the first HDU with image data, as DS9.
     plane : int
@@ -413,7 +427,7 @@ def open_image(
     ImageReadError
         Missing, unreadable, truncated or non-image files, and bad HDU/plane choices.
     """
-    path = os.fspath(path)
+    path, hdu, plane = _resolve_spec(os.fspath(path), hdu, plane)
     _check_file(path)
     image = _format_opener(path)(path, hdu)
     image.set_plane(plane)
