@@ -197,6 +197,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "open_demo": self.files.open_demo,
             "save_as": self.editing.save_as,
             "export_png": lambda: self.editing.export_png(),
+            "export_data": lambda: self.editing.export_data(),
             "header": self.files.show_header,
             "samp_connect": self.samp.set_connected,
             "samp_send_image": self.samp.send_image,

@@ -56,10 +56,17 @@ def menu_specs() -> list[ActionSpec]:
         ),
         A(
             "File",
-            "Export annotated &PNG...",
+            "Export annotated &image...",
             "export_png",
             "Ctrl+P",
-            "The image as shown, with stars, regions, colorbar and compass",
+            "The image as shown, with stars, regions, colorbar and compass (PNG, JPEG, TIFF)",
+        ),
+        A(
+            "File",
+            "Export &data...",
+            "export_data",
+            tip="The pixel values (not the view) for other programs: 16-bit PNG or TIFF, "
+            "float32 TIFF or FITS",
         ),
         A(
             "File",

@@ -138,7 +138,7 @@ def test_render_colour_png_as_composite(capsys, tmp_path):
         (["info", "{good}", "--limits", "wide"], "limits"),
         (["render", "{good}", "-o", "{tmp}/x.png", "--cmap", "nope"], "unknown colormap"),
         (["render", "{good}", "-o", "{tmp}/x.png", "--scale", "nope"], "unknown scale"),
-        (["render", "{good}", "-o", "{tmp}/x.jpg"], ".png"),
+        (["render", "{good}", "-o", "{tmp}/x.gif"], ".jpg"),
         (["info"], "required"),
         (["demo", "{tmp}/n", "--size", "10"], "between 64"),
         (["--follow", "{tmp}/not-there"], "no such folder"),

@@ -1,4 +1,5 @@
-"""``skyglass render FILE -o OUT.png``: draw an image as DS9 shows it, optionally annotated."""
+"""``skyglass render FILE -o OUT.png|.jpg|.tif``: draw an image as DS9 shows it, optionally
+annotated."""
 
 from __future__ import annotations
 
@@ -9,12 +10,27 @@ from skyglass.cli.options import add_image_options, check_output, load_image
 from skyglass.cli.table import Command, register
 
 
+def _quality(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(
+            f"JPEG quality is a whole number from 1 to 100, got {text!r}"
+        )
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from skyglass.processing.display.colormaps import COLORMAPS
     from skyglass.processing.display.stretch import SCALES
 
     add_image_options(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="OUT.png", help="PNG, JPEG (.jpg) or TIFF (.tif)"
+    )
+    parser.add_argument("--quality", type=_quality, default=92, help="JPEG quality, 1-100 (92)")
     parser.add_argument("--scale", default="linear", help="one of: " + ", ".join(SCALES))
     parser.add_argument("--exponent", type=float, default=1000.0, help="log/pow exponent (1000)")
     parser.add_argument("--cmap", default="grey", help="one of: " + ", ".join(COLORMAPS))
@@ -32,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from skyglass.processing.display.render import DisplaySettings, zoom_factor
-    from skyglass.processing.overlays.annotate import Annotations, save_annotated_png
+    from skyglass.processing.io.writers import suffixes
+    from skyglass.processing.overlays.annotate import Annotations, save_annotated
 
     zoom = zoom_factor(args.zoom)
     settings = DisplaySettings(
@@ -46,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     ).validated()
     # A rendered PNG is derived output, replaced like any -o target (never an input).
     inputs = [args.file] + ([args.regions] if args.regions else [])
-    check_output(args.output, inputs, overwrite=True, suffixes=(".png",), what="the image")
+    check_output(args.output, inputs, overwrite=True, suffixes=suffixes("view"), what="the image")
     image = load_image(args)
     # A colour image (or a cube marked RGB) renders as a composite, annotated or not.
     composite = image.is_rgb and args.plane is None
@@ -66,11 +83,15 @@ def run(args: argparse.Namespace) -> int:
         print("skyglass: note: no WCS, so no compass or scale bar", file=sys.stderr)
     if args.colorbar and composite:
         print("skyglass: note: a colour composite has no colorbar", file=sys.stderr)
-    width, height = save_annotated_png(args.output, shown, settings, image.header, ann, zoom)
+    width, height = save_annotated(
+        args.output, shown, settings, image.header, ann, zoom, quality=args.quality
+    )
     extra = f", {len(ann.stars)} stars" if ann.stars is not None else ""
     extra += f", {len(ann.regions)} regions" if ann.regions else ""
     print(f"wrote {args.output} ({width} x {height}){extra}")
     return 0
 
 
-register(Command("render", "render an image to PNG as DS9 shows it", add_arguments, run))
+register(
+    Command("render", "render an image to PNG, JPEG or TIFF as DS9 shows it", add_arguments, run)
+)

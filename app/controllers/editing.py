@@ -273,30 +273,63 @@ class EditingController(QtCore.QObject):
         except SkyglassError as exc:
             self.show_error(str(exc))
 
-    def export_png(
-        self, path: str | None = None, as_view: bool | None = None, regions=None
-    ) -> bool:
-        """Write the image as shown, with its overlays, as a PNG."""
-        from skyglass.processing.editing.geometry import translation
-        from skyglass.processing.editing.wcs_update import transform_wcs
-        from skyglass.processing.overlays.annotate import Annotations, save_annotated_png, shifted
+    def export_data(self, path: str | None = None, bits: int | None = None) -> bool:
+        """Write the current pixel values (edits included, not the view) for other programs:
+        16-bit PNG, 16-bit or float32 TIFF, or FITS, as the name says."""
+        from skyglass.processing.io.writers import dialog_filter, output_format, write_data
 
         state = self.ws.current
         if state is None:
             return False
         doc = state.document
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self.window, "Export annotated PNG", self._suggested(doc, ".png"), "PNG (*.png)"
+            path, chosen = QtWidgets.QFileDialog.getSaveFileName(
+                self.window, "Export data", self._suggested(doc, "_data.tif"), dialog_filter("data")
             )
             if not path:
                 return False
-            if as_view is None:
-                as_view = dialogs.confirm(
-                    self.window,
-                    "Export annotated PNG",
-                    "Export the visible area as shown?\n(No: the whole image at native resolution)",
-                )
+        try:
+            fmt = output_format(path, "data")
+            bits = bits or max(fmt.data_bits)
+            write_data(path, doc.pixels(), bits)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        kind = "float32" if bits == 32 else f"{bits}-bit"
+        self.window.statusBar().showMessage(f"Wrote {path} ({fmt.name}, {kind} data)", 8000)
+        return True
+
+    def export_png(
+        self, path: str | None = None, as_view: bool | None = None, regions=None
+    ) -> bool:
+        """Write the image as shown, with its overlays, as PNG, JPEG or TIFF (by the name)."""
+        from skyglass.processing.editing.geometry import translation
+        from skyglass.processing.editing.wcs_update import transform_wcs
+        from skyglass.processing.io.writers import dialog_filter, output_format
+        from skyglass.processing.overlays.annotate import Annotations, save_annotated, shifted
+
+        state = self.ws.current
+        if state is None:
+            return False
+        doc = state.document
+        ask = path is None
+        if ask:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self.window, "Export annotated image", self._suggested(doc, ".png"), dialog_filter()
+            )
+            if not path:
+                return False
+        try:
+            output_format(path, "view")  # a name the writer cannot honour: before any work
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        if ask and as_view is None:
+            as_view = dialogs.confirm(
+                self.window,
+                "Export annotated image",
+                "Export the visible area as shown?\n(No: the whole image at native resolution)",
+            )
         displays = doc.displayed()
         planes = [d.data for d in displays] if len(displays) == 3 else [doc.pixels()]
         ann = Annotations(
@@ -313,7 +346,7 @@ class EditingController(QtCore.QObject):
             zoom = min(max(self.canvas.zoom(), 1 / 32), 8.0)
         shown = planes if len(planes) == 3 else planes[0]
         try:
-            save_annotated_png(path, shown, state.display, header, ann, zoom)
+            save_annotated(path, shown, state.display, header, ann, zoom)
         except SkyglassError as exc:
             self.show_error(str(exc))
             return False

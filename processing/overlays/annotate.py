@@ -139,7 +139,7 @@ def render_annotated(
     return np.asarray(image)
 
 
-def save_annotated_png(
+def save_annotated(
     path: str | os.PathLike,
     image,
     settings: DisplaySettings,
@@ -147,15 +147,16 @@ def save_annotated_png(
     annotations: Annotations | None = None,
     zoom: float = 1.0,
     overwrite: bool = True,
+    quality: int = 92,
 ) -> tuple[int, int]:
-    """The one PNG writer of views: render (see :func:`render_annotated`) and write the
-    PNG atomically. Returns its ``(width, height)``."""
-    import imageio.v3 as iio
+    """The one writer of views: render (see :func:`render_annotated`) and write it
+    atomically as PNG, JPEG (``quality``) or TIFF, as the name says (anything else is
+    refused before rendering). Returns its ``(width, height)``."""
+    from skyglass.processing.io.writers import output_format, write_view
 
-    from skyglass.processing.io.fileio import atomic_write
-
+    output_format(path, "view")
     rgb = render_annotated(image, settings, header, annotations, zoom)
-    atomic_write(path, lambda tmp: iio.imwrite(tmp, rgb, extension=".png"), overwrite=overwrite)
+    write_view(path, rgb, quality=quality, overwrite=overwrite)
     return rgb.shape[1], rgb.shape[0]
 
 
