@@ -269,3 +269,65 @@ def test_replay_refuses_a_suffix_it_cannot_honour(four_hdus, tmp_path, skyglass_
     run = skyglass_cli("replay", recipe, four_hdus, "-o", tmp_path / "out.png")
     assert run.returncode == 2 and "must be one of" in run.stderr
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.fixture
+def ccd_file(tmp_path):
+    """A file as astropy's CCDData writes it: data, BUNIT, MASK and UNCERT extensions."""
+    from astropy.nddata import CCDData, StdDevUncertainty
+
+    rng = np.random.default_rng(5)
+    data = rng.normal(100, 5, (24, 32)).astype(np.float32)
+    sigma = np.sqrt(data)
+    mask = np.zeros(data.shape, bool)
+    mask[3, 4] = True
+    ccd = CCDData(data, unit="adu", uncertainty=StdDevUncertainty(sigma), mask=mask)
+    path = tmp_path / "ccd.fits"
+    ccd.write(path)
+    return path, data, sigma, mask
+
+
+def test_ccddata_uncertainty_and_mask_survive_a_window_edit(qtbot, window, ccd_file, tmp_path):
+    from astropy.nddata import CCDData
+
+    path, data, sigma, mask = ccd_file
+    window.files.open_file(str(path))
+    apply(qtbot, window, "flip_x")
+    apply(qtbot, window, "arithmetic", operator="multiply", value=3.0)
+    out = tmp_path / "edited.fits"
+    assert window.editing.save_as(str(out))
+    back = CCDData.read(out)
+    np.testing.assert_allclose(back.data, data[:, ::-1] * 3.0, rtol=1e-6)
+    np.testing.assert_allclose(back.uncertainty.array, sigma[:, ::-1] * 3.0, rtol=1e-6)
+    np.testing.assert_array_equal(back.mask, mask[:, ::-1])
+
+
+def test_uncertainty_resampled_or_dropped_with_a_reason(ccd_file, tmp_path, skyglass_cli):
+    from astropy.nddata import CCDData
+
+    path, data, sigma, mask = ccd_file
+    recipe = recipe_file(
+        tmp_path,
+        [{"op": "rotate", "params": {"angle": 90.0, "interpolation": "bilinear"}}],
+        hdu=None,
+        plane=0,
+    )
+    out = tmp_path / "rotated.fits"
+    run = skyglass_cli("replay", recipe, path, "-o", out)
+    assert run.returncode == 0, run.stderr
+    back = CCDData.read(out)
+    assert back.uncertainty is not None and back.mask is not None
+    finite = np.isfinite(back.uncertainty.array)
+    # A quarter turn by the general rotation: the variance is moved, not smeared.
+    np.testing.assert_allclose(
+        np.nanmedian(back.uncertainty.array[finite]), np.median(sigma), rtol=0.05
+    )
+    assert back.mask.sum() >= 1
+    recipe = recipe_file(tmp_path, [{"op": "filter", "params": {}}], hdu=None, plane=0)
+    out = tmp_path / "filtered.fits"
+    run = skyglass_cli("replay", recipe, path, "-o", out)
+    assert run.returncode == 0, run.stderr
+    assert "UNCERT: dropped" in run.stdout
+    with fits.open(out) as hdul:
+        assert "UNCERT" not in [h.name for h in hdul]
+        assert any("uncertainty dropped" in h for h in hdul[0].header["HISTORY"])

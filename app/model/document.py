@@ -35,16 +35,7 @@ class ImageDocument:
         self._data_cache: tuple[int, np.ndarray] | None = None
 
     def _file_mask(self) -> np.ndarray | None:
-        hdul = getattr(self.source, "_hdul", None)
-        if hdul is None:
-            return None
-        from skyglass.processing.measure.masks import from_hdulist
-
-        try:
-            mask = from_hdulist(hdul)
-        except Exception:  # a broken MASK extension must not stop the image opening
-            return None
-        return mask if mask is not None and mask.shape == self.source.shape else None
+        return self.source.file_mask()
 
     def pixels(self) -> np.ndarray:
         """The displayed plane as a float32 array (read once per state)."""
@@ -101,7 +92,14 @@ class ImageDocument:
                 header.remove(key, ignore_missing=True)
             data = np.ascontiguousarray(self.source.data[:, :], dtype=np.float32)
             self.history = EditHistory(
-                Frame(data, header, self.mask, name=self.name, sources=[self.name])
+                Frame(
+                    data,
+                    header,
+                    self.mask,
+                    name=self.name,
+                    sources=[self.name],
+                    uncertainty=self.source.uncertainty(),
+                )
             )
         return self.history.current()
 

@@ -36,7 +36,8 @@ def load_input(path: str | os.PathLike, hdu: int | str | None = None, plane: int
     for key in ("BZERO", "BSCALE", "BLANK"):
         header.remove(key, ignore_missing=True)
     data = np.ascontiguousarray(image.data[:, :], dtype=np.float32)
-    return Frame(data, header, name=image.name, sources=[image.name])
+    sigma = image.uncertainty()
+    return Frame(data, header, image.file_mask(), image.name, [image.name], uncertainty=sigma)
 
 
 def to_dict(

@@ -19,6 +19,7 @@ from skyglass.processing.editing.operation import (  # noqa: F401 - re-exported
     Operation,
     Param,
 )
+from skyglass.processing.editing.propagate import follow_mask, follow_uncertainty
 from skyglass.processing.editing.wcs_update import drop_wcs, transform_wcs
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.io.frame import Frame
@@ -61,19 +62,22 @@ def apply_operation(
     report(progress, 0.0, op.label)
     result = op.func(np.asarray(frame.data, dtype=np.float32), **kwargs)
     header = frame.header.copy()
-    mask = frame.mask
     if op.geometry:
         data, matrix = result
         if matrix is None:
             header = drop_wcs(header, f"{op.label} is not an affine map")
         else:
             header, note = transform_wcs(header, matrix)
-        mask = None  # a pixel mask does not survive resampling
     else:
         data = result
     data = np.asarray(data, dtype=np.float32)
-    out = Frame(data, header, mask, frame.name, list(frame.sources))
+    plain = {k: v for k, v in kwargs.items() if k != "progress"}
+    mask = follow_mask(op, plain, frame.mask)
+    sigma, dropped = follow_uncertainty(op, plain, frame.uncertainty)
+    out = Frame(data, header, mask, frame.name, list(frame.sources), sigma)
     out.history(describe(name, jsonable(values)))
+    if dropped:
+        out.history(dropped)
     report(progress, 1.0, op.label)
     return out
 

@@ -27,6 +27,8 @@ class Frame:
         Boolean bad-pixel mask (True = bad).
     name : str
         For messages.
+    uncertainty : numpy.ndarray or None
+        One standard deviation per pixel (an UNCERT extension, as CCDData writes it).
     """
 
     data: np.ndarray
@@ -34,6 +36,7 @@ class Frame:
     mask: np.ndarray | None = None
     name: str = ""
     sources: list[str] = field(default_factory=list)
+    uncertainty: np.ndarray | None = None
 
     @property
     def exptime(self) -> float:
@@ -55,6 +58,8 @@ class Frame:
             from skyglass.processing.measure.masks import to_hdu
 
             hdus.append(to_hdu(self.mask))
+        if self.uncertainty is not None:
+            hdus.append(uncertainty_hdu(self.uncertainty))
         if catalog is not None and len(catalog):
             import warnings
 
@@ -78,3 +83,26 @@ def exposure_time(header: fits.Header, name: str = "") -> float:
         f"{name}: no EXPTIME in the header; the exposure time is needed to "
         "scale the dark. Add EXPTIME or use a dark of the same exposure."
     )
+
+
+#: Extension name and UTYPE card CCDData uses for a standard-deviation uncertainty.
+UNCERT_NAME = "UNCERT"
+UNCERT_TYPE = "StdDevUncertainty"
+
+
+def uncertainty_hdu(sigma: np.ndarray) -> fits.ImageHDU:
+    """The uncertainty as CCDData writes it (so ``CCDData.read`` reads it back)."""
+    hdu = fits.ImageHDU(np.asarray(sigma, np.float32), name=UNCERT_NAME)
+    hdu.header["UTYPE"] = UNCERT_TYPE
+    return hdu
+
+
+def read_uncertainty(hdul: fits.HDUList, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A standard-deviation UNCERT extension of the image's shape, or None (another kind
+    of uncertainty, a variance say, is left where it is rather than misread)."""
+    for hdu in hdul:
+        if hdu.name == UNCERT_NAME and hdu.data is not None:
+            kind = str(hdu.header.get("UTYPE", UNCERT_TYPE))
+            if kind.endswith(UNCERT_TYPE) and hdu.data.shape == tuple(shape):
+                return np.asarray(hdu.data, np.float32)
+    return None

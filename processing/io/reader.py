@@ -116,6 +116,28 @@ class LoadedImage:
         """The current 2-D plane (lazy; index it to read pixels)."""
         return self.cube.plane(self.plane_index)
 
+    def file_mask(self):
+        """The file's MASK extension (True = masked) when it matches this single-plane
+        image, else None (a broken MASK extension never stops an image opening)."""
+        if self._hdul is None or self.nplanes != 1:
+            return None
+        from skyglass.processing.measure.masks import from_hdulist
+
+        try:
+            mask = from_hdulist(self._hdul)
+        except Exception:
+            return None
+        return mask if mask is not None and mask.shape == self.shape else None
+
+    def uncertainty(self):
+        """The file's UNCERT extension (standard deviations, as CCDData writes it) when it
+        matches this single-plane image, else None."""
+        if self._hdul is None or self.nplanes != 1:
+            return None
+        from skyglass.processing.io.frame import read_uncertainty
+
+        return read_uncertainty(self._hdul, self.shape)
+
     @property
     def is_fits(self) -> bool:
         """True when the image came from a FITS file (whose other HDUs a save keeps)."""

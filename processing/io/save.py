@@ -16,7 +16,12 @@ from astropy.io import fits
 
 from skyglass.processing.errors import SkyglassError
 from skyglass.processing.io.fileio import atomic_write_fits
-from skyglass.processing.io.frame import Frame
+from skyglass.processing.io.frame import (
+    UNCERT_NAME,
+    Frame,
+    read_uncertainty,
+    uncertainty_hdu,
+)
 
 #: Extensions Skyglass writes itself (replaced on a new save, not duplicated).
 OWN_EXTENSIONS = ("MASK", "STARS")
@@ -82,7 +87,17 @@ def save_edited(
             hdul.verify("silentfix")
         out: list = []
         lines: list[str] = []
+        # An UNCERT extension read with a single-plane image travels with the frame.
+        edited = hdul[hdu_index] if hdu_index < len(hdul) else None
+        owned = (
+            all_planes is None
+            and edited is not None
+            and _nplanes(edited) == 1
+            and read_uncertainty(hdul, edited.shape) is not None
+        )
         for i, hdu in enumerate(hdul):
+            if owned and hdu.name == UNCERT_NAME:
+                continue
             name = (
                 hdu.name
                 if hdu.name not in ("", "PRIMARY")
@@ -112,6 +127,11 @@ def save_edited(
 
         out.append(to_hdu(frame.mask))
         lines.append(f"{len(out) - 1} MASK: the mask")
+    if frame.uncertainty is not None and all_planes is None:
+        out.append(uncertainty_hdu(frame.uncertainty))
+        lines.append(f"{len(out) - 1} UNCERT: the uncertainty, carried through the edits")
+    elif owned:
+        lines.append("UNCERT: dropped (an edit has no error propagation; see HISTORY)")
     if catalog is not None and len(catalog):
         with warnings.catch_warnings():  # long meta keys become HIERARCH cards: fine
             warnings.simplefilter("ignore", fits.verify.VerifyWarning)
