@@ -190,6 +190,22 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.follow.followingChanged.connect(self._following_changed)
 
+    def _show_header(self) -> None:
+        """File > Header, editable; undo and redo in the window refresh it."""
+        from skyglass.viewer.dialogs.header import header_text
+
+        self.files.show_header(self.editing.edit_header)
+        dialog, state = getattr(self.files, "header_dialog", None), self.workspace.current
+        if dialog is None or state is None:
+            return
+
+        def refresh() -> None:
+            if self.workspace.current is state and dialog.isVisible():
+                dialog.set_current_text(header_text(state.document.image.header))
+
+        self.editing.historyChanged.connect(refresh)
+        dialog.finished.connect(lambda _: self.editing.historyChanged.disconnect(refresh))
+
     def _commands(self) -> dict:
         ws, image, frames, overlays = self.workspace, self.image, self.frames, self.overlays
         return {
@@ -198,7 +214,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "save_as": self.editing.save_as,
             "export_png": lambda: self.editing.export_png(),
             "export_data": lambda: self.editing.export_data(),
-            "header": self.files.show_header,
+            "header": self._show_header,
             "samp_connect": self.samp.set_connected,
             "samp_send_image": self.samp.send_image,
             "samp_send_catalog": self.samp.send_catalog,

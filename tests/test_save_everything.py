@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.table import Table
+from PySide6 import QtCore
 from test_edit_gui import apply
 
 from skyglass import dialogs
@@ -331,3 +332,83 @@ def test_uncertainty_resampled_or_dropped_with_a_reason(ccd_file, tmp_path, skyg
     with fits.open(out) as hdul:
         assert "UNCERT" not in [h.name for h in hdul]
         assert any("uncertainty dropped" in h for h in hdul[0].header["HISTORY"])
+
+
+def test_header_window_edits_are_undoable_and_keep_integer_data(qtbot, window, four_hdus, tmp_path):
+    window.files.open_file(str(four_hdus), hdu="SCI")
+    window.menus["header"].trigger()
+    dialog = window.files.header_dialog
+    assert dialog.hdu.currentIndex() == 1 and dialog.editor.isEnabled()
+    dialog.keyword.setText("object")
+    dialog.value.setText("M 13")
+    dialog.comment.setText("the target")
+    dialog.buttons["set"].click()
+    assert "OBJECT  = 'M 13" in dialog.text.toPlainText()
+    assert window.workspace.current.document.dirty
+    dialog.keyword.setText("NAXIS1")
+    dialog.value.setText("5")
+    assert not dialog.apply_edit("set") and "structure" in dialog.status.text()
+    dialog.keyword.setText("BUNIT")
+    dialog.buttons["delete"].click()
+    dialog.value.setText("checked by eye")
+    dialog.buttons["history"].click()
+    dialog.keyword.setText("EXPTIME")
+    dialog.value.setText("30")
+    qtbot.keyClick(dialog.value, QtCore.Qt.Key.Key_Return)
+    header = window.workspace.current.document.image.header
+    assert "EXPTIME" in header, dialog.status.text()
+    assert header["EXPTIME"] == 30 and isinstance(header["EXPTIME"], int)
+    assert "BUNIT" not in header and "checked by eye" in str(header["HISTORY"])
+    window.editing.undo()  # the EXPTIME card
+    assert "EXPTIME" not in window.workspace.current.document.image.header
+    assert "EXPTIME" not in dialog.text.toPlainText()
+    dialog.hdu.setCurrentIndex(2)
+    assert not dialog.editor.isEnabled()  # only the image shown is edited
+    out = tmp_path / "header-only.fits"
+    assert window.editing.save_as(str(out))
+    with (
+        fits.open(four_hdus, do_not_scale_image_data=True) as a,
+        fits.open(out, do_not_scale_image_data=True) as b,
+    ):
+        assert b["SCI"].header["OBJECT"] == "M 13" and "BUNIT" not in b["SCI"].header
+        assert b["SCI"].header.comments["OBJECT"] == "the target"
+        assert b["SCI"].data.dtype == a["SCI"].data.dtype and b["SCI"].header["BZERO"] == 32768
+        np.testing.assert_array_equal(b["SCI"].data, a["SCI"].data)
+    # A header edit replays from a recipe like any other step.
+    recipe = tmp_path / "r.json"
+    window.editing.export_recipe(str(recipe))
+    assert '"header"' in recipe.read_text()
+
+
+def test_kept_hdus_keep_their_scaling(tmp_path, skyglass_cli):
+    """An unsigned 16-bit camera image (BZERO 32768) in another HDU is written back with
+    the same stored numbers."""
+    camera = np.arange(0, 60000, 100, dtype=np.uint16).reshape(20, 30)
+    edited = np.ones((10, 10), np.float32)
+    path = tmp_path / "two.fits"
+    fits.HDUList([fits.PrimaryHDU(edited), fits.ImageHDU(camera, name="RAW")]).writeto(path)
+    recipe = recipe_file(tmp_path, [{"op": "flip_x", "params": {}}], hdu=0, plane=0)
+    out = tmp_path / "o.fits"
+    assert skyglass_cli("replay", recipe, path, "-o", out).returncode == 0
+    back = fits.getdata(out, "RAW")
+    assert back.dtype == np.uint16
+    np.testing.assert_array_equal(back, camera)
+
+
+def test_a_header_only_replay_keeps_scaled_integers(tmp_path, skyglass_cli):
+    raw = np.arange(-50, 50, dtype=np.int16).reshape(10, 10)
+    hdu = fits.PrimaryHDU(raw)
+    hdu.header.update(BZERO=10.0, BSCALE=0.5, BLANK=-50)
+    path = tmp_path / "scaled.fits"
+    hdu.writeto(path)
+    card = {"action": "set", "keyword": "OBJECT", "value": "NGC 1", "comment": None}
+    recipe = recipe_file(tmp_path, [{"op": "header", "params": {"cards": [card]}}], hdu=0, plane=0)
+    out = tmp_path / "o.fits"
+    run = skyglass_cli("replay", recipe, path, "-o", out)
+    assert run.returncode == 0, run.stderr
+    assert "data kept as they were" in run.stdout
+    with fits.open(out, do_not_scale_image_data=True) as hdul:
+        h = hdul[0].header
+        assert (h["BITPIX"], h["BZERO"], h["BSCALE"], h["BLANK"]) == (16, 10.0, 0.5, -50)
+        np.testing.assert_array_equal(hdul[0].data, raw)
+        assert h["OBJECT"] == "NGC 1"

@@ -141,6 +141,26 @@ class EditingController(QtCore.QObject):
         doc.show(frame)
         self.ws.document_edited(state)
 
+    def edit_header(self, action: str, keyword: str, value: str, comment: str | None) -> str:
+        """Set or delete one card of the current image, as an undoable edit (pixels
+        untouched); returns the new header as text. Raises SkyglassError when refused."""
+        from skyglass.processing.editing.history import Step
+        from skyglass.processing.editing.registry import apply_operation
+        from skyglass.processing.io.header_edit import make_edit
+        from skyglass.viewer.dialogs.header import header_text
+
+        if self.busy:
+            raise SkyglassError("an edit is being recomputed; try again in a moment.")
+        edit = make_edit(action, keyword, value, comment)
+        if edit.action == "delete" and edit.keyword not in self.editable().header:
+            raise SkyglassError(f"{edit.keyword}: no such keyword in this header.")
+        card = {k: getattr(edit, k) for k in ("action", "keyword", "value", "comment")}
+        frame = self.editable()
+        params = {"cards": [card]}
+        result = apply_operation(frame, "header", params)
+        self.applied(Step("header", params), result)
+        return header_text(result.header)
+
     # ----------------------------------------------------------------- saving
     def save_as(self, path: str | None = None) -> bool:
         """Save the current image as FITS (data, header, HISTORY of every edit, mask and

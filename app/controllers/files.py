@@ -214,8 +214,9 @@ class FilesController(QtCore.QObject):
             self.open_files(paths)
 
     # ----------------------------------------------------------------- header
-    def show_header(self) -> None:
-        """File > Header: the header of every HDU of the current file."""
+    def show_header(self, edit=None) -> None:
+        """File > Header: the header of every HDU of the current file; with ``edit`` (see
+        :class:`HeaderDialog`) the shown image's cards can be changed."""
         from astropy.io import fits
 
         from skyglass.viewer.dialogs.header import HeaderDialog, header_text
@@ -227,11 +228,13 @@ class FilesController(QtCore.QObject):
         headers = []
         try:
             with fits.open(doc.path) as hdul:
-                for h, hdu in zip(doc.image.hdus, hdul, strict=False):
+                for h, hdu in zip(doc.source.hdus, hdul, strict=False):
                     headers.append((f"{h.index} {h.name} ({h.kind})", header_text(hdu.header)))
         except Exception:  # raster files, or a file that went away: show what we hold
             headers = [(f"{doc.image.hdu_index} {doc.name}", header_text(doc.image.header))]
-        self.header_dialog = HeaderDialog(
-            headers, current=min(doc.image.hdu_index, len(headers) - 1), parent=self.window
-        )
+        index = doc.source.hdu_index  # an edited image is held in memory: ask what was opened
+        current = min(index, len(headers) - 1)
+        if headers and index < len(headers):  # the edited state, not the file's
+            headers[current] = (headers[current][0], header_text(doc.image.header))
+        self.header_dialog = HeaderDialog(headers, current=current, parent=self.window, edit=edit)
         self.header_dialog.show()

@@ -32,6 +32,7 @@ class ImageDocument:
         self.mask: np.ndarray | None = self._file_mask()
         self.mask_dirty = False
         self._shown_data = None
+        self._shown_header = None
         self._data_cache: tuple[int, np.ndarray] | None = None
 
     def _file_mask(self) -> np.ndarray | None:
@@ -117,6 +118,10 @@ class ImageDocument:
             self.image = image
             self._displays.clear()
             self._shown_data = frame.data
+        elif frame.header is not self._shown_header:  # a header edit: same pixels
+            self.image.header = frame.header.copy()
+            self.image._wcs = False  # rebuilt from the new cards on first use
+        self._shown_header = frame.header
         # The mask is part of each state: undo and redo bring back the mask it had.
         mask = frame.mask
         self.mask = mask if mask is not None and mask.shape == frame.data.shape else None

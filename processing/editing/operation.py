@@ -139,7 +139,29 @@ CONVERTERS: dict[str, Callable] = {
     "box": lambda v: tuple(int(round(float(c))) for c in v) if len(v) == 4 else _bad(v),
     "matrix": _matrix,
     "path": str,
+    "cards": lambda v: _cards(v),
 }
+
+
+def _cards(value) -> list[dict]:
+    """Header edits: ``[{"action": "set"|"delete", "keyword", "value", "comment"}]``,
+    checked with the same rules as ``skyglass header``."""
+    from skyglass.processing.io.header_edit import CardEdit, check_keyword
+
+    cards = []
+    for item in value:
+        edit = CardEdit(
+            str(item["action"]),
+            str(item["keyword"]).upper(),
+            item.get("value"),
+            item.get("comment"),
+        )
+        if edit.action not in ("set", "delete"):
+            raise ValueError(edit.action)
+        if edit.keyword not in ("HISTORY", "COMMENT"):
+            check_keyword(edit.keyword)
+        cards.append({k: getattr(edit, k) for k in ("action", "keyword", "value", "comment")})
+    return cards
 
 
 def _bad(value):
@@ -159,6 +181,9 @@ class Operation:
     params : tuple of Param
     geometry : bool
         Changes pixel positions (the WCS follows, or is removed for nonlinear warps).
+    on_header : bool
+        Changes header cards only: ``func(header, **params) -> header``; the pixels are
+        untouched (and a save keeps their original bytes and type).
     help : str
     """
 
@@ -169,7 +194,8 @@ class Operation:
     params: tuple[Param, ...] = ()
     geometry: bool = False
     help: str = ""
-    picks: str = ""  # a parameter filled by clicking on the image ("points" or "star")
+    picks: str = ""
+    on_header: bool = False  # a parameter filled by clicking on the image ("points" or "star")
 
     def resolve(self, values: dict | None) -> dict:
         """All parameters with defaults filled in, validated."""
@@ -196,6 +222,7 @@ def _load_builtin() -> None:
         filters,
         fourier,
         geometry,
+        header_cards,
         intensity,
         restoration,
     )

@@ -60,6 +60,18 @@ def apply_operation(
     if "progress" in inspect.signature(op.func).parameters:
         kwargs["progress"] = progress
     report(progress, 0.0, op.label)
+    if op.on_header:  # the same pixels (shared, not copied) under the edited header
+        out = Frame(
+            frame.data,
+            op.func(frame.header, **values),
+            frame.mask,
+            frame.name,
+            list(frame.sources),
+            frame.uncertainty,
+        )
+        out.history(describe(name, jsonable(values)))
+        report(progress, 1.0, op.label)
+        return out
     result = op.func(np.asarray(frame.data, dtype=np.float32), **kwargs)
     header = frame.header.copy()
     if op.geometry:

@@ -104,11 +104,27 @@ def parse_assignment(text: str) -> CardEdit:
     key, sep, rest = text.partition("=")
     if not sep:
         raise SkyglassError(f"{text!r}: expected KEY=VALUE or KEY=VALUE/COMMENT.")
-    key = key.strip().upper()
-    if key in COMMENTARY:
-        return CardEdit("set", key, rest.strip())
-    key = check_keyword(key)
+    if key.strip().upper() in COMMENTARY:
+        return make_edit("set", key, rest.strip())
     value_text, comment = _split_comment(rest)
+    return make_edit("set", key, value_text, comment)
+
+
+def make_edit(
+    action: str, keyword: str, value_text: str = "", comment: str | None = None
+) -> CardEdit:
+    """A checked edit from what a user typed: the keyword legal and not structural, the
+    value typed (:func:`parse_value`) and fitting one card."""
+    key = keyword.strip().upper()
+    if action == "delete":
+        return CardEdit("delete", key if key in COMMENTARY else check_keyword(key))
+    if key in COMMENTARY:
+        if not value_text.isprintable():
+            raise SkyglassError(f"{key}: the text may hold printable characters only.")
+        return CardEdit("set", key, value_text)
+    key = check_keyword(key)
+    if not value_text.strip():
+        raise SkyglassError(f"{key}: give a value (a number, T or F, or text).")
     value = parse_value(value_text)
     if isinstance(value, str) and not value.isprintable():
         raise SkyglassError(f"{key}: the value may hold printable characters only.")
@@ -116,7 +132,9 @@ def parse_assignment(text: str) -> CardEdit:
         raise SkyglassError(
             f"{key}: a string value of {len(value)} characters does not fit a card."
         )
-    return CardEdit("set", key, value, comment)
+    if comment is not None and not comment.isprintable():
+        raise SkyglassError(f"{key}: the comment may hold printable characters only.")
+    return CardEdit("set", key, value, comment or None)
 
 
 def _split_comment(text: str) -> tuple[str, str | None]:

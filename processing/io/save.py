@@ -37,9 +37,9 @@ def _history_cards(header: fits.Header) -> list[str]:
     return [str(v) for v in header.get("HISTORY", [])]
 
 
-def _edited_header(original: fits.Header, frame: Frame) -> fits.Header:
-    """The original cards (structure and scaling left to astropy), with the frame's new
-    HISTORY lines and the cards its edits changed (the WCS of a rotation...)."""
+def _edited_header(frame: Frame) -> fits.Header:
+    """The frame's cards (the original ones, its HISTORY and the cards its edits changed,
+    such as the WCS of a rotation) for float32 data: no scaling cards."""
     header = frame.header.copy()
     for key in SCALING:
         header.remove(key, ignore_missing=True)
@@ -78,6 +78,8 @@ def save_edited(
     """
     source = os.fspath(source)
     try:
+        # Unscaled: the HDUs written back keep their stored numbers and BITPIX, BZERO,
+        # BSCALE and BLANK cards (astropy would write scaled data as float, or lose BZERO).
         hdul = fits.open(source, do_not_scale_image_data=True, memmap=False)
     except (OSError, ValueError) as exc:
         raise SkyglassError(f"{os.path.basename(source)}: cannot read it back ({exc}).") from exc
@@ -85,87 +87,93 @@ def save_edited(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", fits.verify.VerifyWarning)
             hdul.verify("silentfix")
-        out: list = []
-        lines: list[str] = []
+        if not 0 <= hdu_index < len(hdul):
+            raise SkyglassError(f"{os.path.basename(source)} has no HDU {hdu_index}.")
+        edited = hdul[hdu_index]
         # An UNCERT extension read with a single-plane image travels with the frame.
-        edited = hdul[hdu_index] if hdu_index < len(hdul) else None
         owned = (
             all_planes is None
-            and edited is not None
             and _nplanes(edited) == 1
-            and read_uncertainty(hdul, edited.shape) is not None
+            and read_uncertainty(hdul, _shape(edited)) is not None
         )
+        out: list = []
+        lines: list[str] = []
         for i, hdu in enumerate(hdul):
-            if owned and hdu.name == UNCERT_NAME:
-                continue
             name = (
                 hdu.name
                 if hdu.name not in ("", "PRIMARY")
                 else ("PRIMARY" if i == 0 else f"HDU {i}")
             )
-            if hdu.name in OWN_EXTENSIONS and i != hdu_index:
-                continue
             if i != hdu_index:
-                out.append(_copy(hdu, primary=i == 0))
+                if hdu.name in OWN_EXTENSIONS or (owned and hdu.name == UNCERT_NAME):
+                    continue
+                out.append(hdu)  # written back from the file's own bytes
                 lines.append(f"{i} {name}: kept as it was")
                 continue
             if all_planes is not None:
                 cube = np.stack([np.asarray(f.data, np.float32) for f in all_planes])
-                shape = hdu.shape[:-2] + cube.shape[-2:] if hdu.data is not None else cube.shape
-                header = _edited_header(hdu.header, all_planes[0])
+                shape = _shape(hdu)[:-2] + cube.shape[-2:] if _shape(hdu) else cube.shape
+                header = _edited_header(all_planes[0])
                 out.append(_image_hdu(cube.reshape(shape), header, primary=i == 0))
                 what = f"all {len(all_planes)} planes edited"
             else:
-                out.append(_replace(hdu, i, plane_index, frame))
-                planes = _nplanes(hdu)
-                what = f"plane {plane_index + 1} of {planes} replaced" if planes > 1 else "edited"
+                new, what = _replace(hdu, _physical(source, i), i, plane_index, frame)
+                out.append(new)
             lines.append(f"{i} {name}: {what}")
-        if hdu_index >= len(hdul):
-            raise SkyglassError(f"{os.path.basename(source)} has no HDU {hdu_index}.")
-    if frame.mask is not None:
-        from skyglass.processing.measure.masks import to_hdu
+        if frame.mask is not None:
+            from skyglass.processing.measure.masks import to_hdu
 
-        out.append(to_hdu(frame.mask))
-        lines.append(f"{len(out) - 1} MASK: the mask")
-    if frame.uncertainty is not None and all_planes is None:
-        out.append(uncertainty_hdu(frame.uncertainty))
-        lines.append(f"{len(out) - 1} UNCERT: the uncertainty, carried through the edits")
-    elif owned:
-        lines.append("UNCERT: dropped (an edit has no error propagation; see HISTORY)")
-    if catalog is not None and len(catalog):
-        with warnings.catch_warnings():  # long meta keys become HIERARCH cards: fine
-            warnings.simplefilter("ignore", fits.verify.VerifyWarning)
-            table = fits.table_to_hdu(catalog)
-        table.name = "STARS"
-        out.append(table)
-        lines.append(f"{len(out) - 1} STARS: {len(catalog)} stars")
-    atomic_write_fits(fits.HDUList(out), path, overwrite=overwrite)
+            out.append(to_hdu(frame.mask))
+            lines.append(f"{len(out) - 1} MASK: the mask")
+        if frame.uncertainty is not None and all_planes is None:
+            out.append(uncertainty_hdu(frame.uncertainty))
+            lines.append(f"{len(out) - 1} UNCERT: the uncertainty, carried through the edits")
+        elif owned:
+            lines.append("UNCERT: dropped (an edit has no error propagation; see HISTORY)")
+        if catalog is not None and len(catalog):
+            with warnings.catch_warnings():  # long meta keys become HIERARCH cards: fine
+                warnings.simplefilter("ignore", fits.verify.VerifyWarning)
+                table = fits.table_to_hdu(catalog)
+            table.name = "STARS"
+            out.append(table)
+            lines.append(f"{len(out) - 1} STARS: {len(catalog)} stars")
+        atomic_write_fits(fits.HDUList(out), path, overwrite=overwrite)
     return lines
 
 
+def _shape(hdu) -> tuple[int, ...]:
+    """The data shape from the header alone (the data are not read)."""
+    header = hdu.header
+    if isinstance(hdu, fits.CompImageHDU) or not getattr(hdu, "is_image", True):
+        return tuple(hdu.shape) if getattr(hdu, "is_image", True) else ()
+    n = int(header.get("NAXIS", 0))
+    return tuple(int(header.get(f"NAXIS{k}", 0)) for k in range(n, 0, -1))
+
+
 def _nplanes(hdu) -> int:
-    shape = hdu.shape if hdu.data is not None else ()
+    shape = _shape(hdu)
     return int(np.prod(shape[:-2])) if len(shape) > 2 else 1
 
 
-def _copy(hdu, primary: bool):
-    """An HDU as it was read (raw data; astropy keeps BZERO/BSCALE and every card)."""
-    if isinstance(hdu, fits.CompImageHDU):
-        copy = fits.CompImageHDU(hdu.data, header=hdu.header, compression_type=hdu.compression_type)
-        return fits.PrimaryHDU() if primary and copy is None else copy
-    if primary and not isinstance(hdu, fits.PrimaryHDU):
-        return fits.PrimaryHDU(hdu.data, header=hdu.header)
-    if not primary and isinstance(hdu, fits.PrimaryHDU):
-        return fits.ImageHDU(hdu.data, header=hdu.header)
-    return hdu.copy()
+def _physical(source: str, index: int) -> np.ndarray:
+    """HDU ``index``'s values (BZERO/BSCALE/BLANK applied), read through a second handle so
+    that the first can still write the HDU's stored bytes untouched."""
+    with fits.open(source, memmap=False) as hdul:
+        return np.asarray(hdul[index].data)
 
 
-def _replace(hdu, index: int, plane: int, frame: Frame):
-    """The edited HDU: the frame itself, or the cube with one plane replaced."""
-    header = _edited_header(hdu.header, frame)
-    shape = hdu.shape if hdu.data is not None else ()
+def _replace(hdu, physical: np.ndarray, index: int, plane: int, frame: Frame):
+    """The edited HDU and what was done: the HDU itself with the new cards when the pixels
+    are unchanged (a header-only edit keeps the data's bytes and type), else the frame as
+    float32, or the cube with one plane replaced."""
+    shape = _shape(hdu)
     if len(shape) <= 2:
-        return _image_hdu(frame.data, header, primary=index == 0)
+        if physical.shape == frame.data.shape and np.array_equal(
+            physical.astype(np.float32), frame.data, equal_nan=True
+        ):
+            _set_cards(hdu.header, frame.header)
+            return hdu, "header edited, data kept as they were"
+        return _image_hdu(frame.data, _edited_header(frame), primary=index == 0), "edited"
     ny, nx = shape[-2:]
     if frame.data.shape != (ny, nx):
         raise ShapeChangedError(
@@ -173,14 +181,28 @@ def _replace(hdu, index: int, plane: int, frame: Frame):
             f"{frame.data.shape[0]}: a cube's planes share one shape. Apply the same edits to "
             "every plane, or save this plane alone as a new file."
         )
-    # The other planes in physical values (BZERO/BSCALE applied), as float32.
-    cube = np.asarray(hdu.data, dtype=np.float64)
-    bscale = float(hdu.header.get("BSCALE", 1.0))
-    bzero = float(hdu.header.get("BZERO", 0.0))
-    blank = hdu.header.get("BLANK")
-    physical = cube * bscale + bzero
-    if blank is not None and np.issubdtype(hdu.data.dtype, np.integer):
-        physical[np.asarray(hdu.data) == blank] = np.nan
     flat = physical.astype(np.float32).reshape(-1, ny, nx)
+    if np.array_equal(flat[plane], frame.data, equal_nan=True):
+        _set_cards(hdu.header, frame.header)
+        return hdu, "header edited, data kept as they were"
     flat[plane] = frame.data
-    return _image_hdu(flat.reshape(shape), header, primary=index == 0)
+    header = _edited_header(frame)
+    what = f"plane {plane + 1} of {flat.shape[0]} replaced"
+    return _image_hdu(flat.reshape(shape), header, primary=index == 0), what
+
+
+#: Cards astropy writes from the data itself.
+_STRUCTURE = ("SIMPLE", "XTENSION", "BITPIX", "NAXIS", "EXTEND", "PCOUNT", "GCOUNT", "END")
+
+
+def _structural(key: str) -> bool:
+    return key in _STRUCTURE or key in SCALING or (key.startswith("NAXIS") and key[5:].isdigit())
+
+
+def _set_cards(target: fits.Header, edited: fits.Header) -> None:
+    """Make ``target``'s descriptive cards those of ``edited`` (structure and scaling kept)."""
+    for key in {k for k in target.keys() if not _structural(k)}:
+        target.remove(key, remove_all=True)
+    for card in edited.cards:
+        if not _structural(card.keyword):
+            target.append(card)
