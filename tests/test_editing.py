@@ -219,7 +219,9 @@ def test_every_operation_keeps_units_and_nan(name):
     rng = np.random.default_rng(3)
     data = (rng.normal(500.0, 300.0, (64, 80)) - 400.0).astype(np.float32)  # negatives
     data[30:34, 40:44] = np.nan
-    frame = Frame(data, fits.Header({"BUNIT": "electron"}), name="test")
+    # An operation that takes a colour image whole (to grey) gets R, G, B planes.
+    pixels = np.stack([data, data * 0.5, data * 2]) if REGISTRY[name].colour == "whole" else data
+    frame = Frame(pixels, fits.Header({"BUNIT": "electron"}), name="test")
     out = apply_operation(frame, name, _default_params(name, data.shape))
     assert out.data.dtype == np.float32
     assert out.header["BUNIT"] == "electron"
@@ -233,7 +235,7 @@ def test_every_operation_keeps_units_and_nan(name):
             assert finite.max() > 100 and finite.min() < 0
     else:
         assert finite.max() > 100
-    np.testing.assert_array_equal(np.isnan(frame.data), np.isnan(data))  # input untouched
+    np.testing.assert_array_equal(np.isnan(frame.data), np.isnan(pixels))  # input untouched
 
 
 def test_registry_is_complete_and_validates():

@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     recipe = recipes.load(args.recipe)
     image = open_image(args.input, hdu=recipe.get("hdu"))
     is_fits, hdu, nplanes = image.is_fits, image.hdu_index, image.nplanes
-    plane = int(recipe.get("plane") or 0) if nplanes > 1 else 0
+    plane = recipe.get("plane") or 0
+    plane = 0 if nplanes == 1 or plane == recipes.COLOUR else int(plane)
     image.close()
     progress = terminal_progress()
     steps = recipes.steps_of(recipe)

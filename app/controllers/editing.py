@@ -88,7 +88,7 @@ class EditingController(QtCore.QObject):
         """The edit panel applied ``step`` with result ``frame``."""
         state = self.ws.current
         state.document.push(step, frame)
-        if state.document.image.shape != frame.data.shape:
+        if state.document.image.shape != frame.data.shape[-2:]:
             state.view = None
         self.ws.document_edited(state)
 
@@ -136,7 +136,7 @@ class EditingController(QtCore.QObject):
     def _show_state(self, state: FrameState, index: int, frame) -> None:
         doc = state.document
         doc.history.index = index
-        if doc.image.shape != frame.data.shape:
+        if doc.image.shape != frame.data.shape[-2:]:
             state.view = None
         doc.show(frame)
         self.ws.document_edited(state)
@@ -288,7 +288,9 @@ class EditingController(QtCore.QObject):
             return
         write = recipe.save if kind == "recipe" else recipe.save_script
         try:
-            write(path, doc.history.applied, doc.path, doc.source.hdu_index, doc.source.plane_index)
+            colour = doc.history.original.data.ndim == 3
+            plane = recipe.COLOUR if colour else doc.source.plane_index
+            write(path, doc.history.applied, doc.path, doc.source.hdu_index, plane)
             self.window.statusBar().showMessage(f"{title[7:].capitalize()} written to {path}", 8000)
         except SkyglassError as exc:
             self.show_error(str(exc))

@@ -85,13 +85,15 @@ class ImageDocument:
     # ------------------------------------------------------------------ editing
     def editable(self) -> Frame:
         """The current state as a Frame (the history starts at the first edit)."""
-        if self.composite and self.can_composite:
-            raise SkyglassError("edits apply to one plane: switch off the RGB composite first.")
         if self.history is None:
             header = self.source.header.copy()
             for key in ("BZERO", "BSCALE", "BLANK"):
                 header.remove(key, ignore_missing=True)
-            data = np.ascontiguousarray(self.source.data[:, :], dtype=np.float32)
+            if self.composite and self.can_composite:  # a colour image: its three planes
+                cube = self.source.cube
+                data = np.stack([np.asarray(cube.plane(i)[:, :], np.float32) for i in range(3)])
+            else:
+                data = np.ascontiguousarray(self.source.data[:, :], dtype=np.float32)
             self.history = EditHistory(
                 Frame(
                     data,
@@ -116,6 +118,7 @@ class ImageDocument:
             image = image_from_array(frame.data, frame.header, self.name)
             image.path = self.source.path
             self.image = image
+            self.composite = image.is_rgb  # a colour edit stays colour; to grey ends it
             self._displays.clear()
             self._shown_data = frame.data
         elif frame.header is not self._shown_header:  # a header edit: same pixels
@@ -124,7 +127,7 @@ class ImageDocument:
         self._shown_header = frame.header
         # The mask is part of each state: undo and redo bring back the mask it had.
         mask = frame.mask
-        self.mask = mask if mask is not None and mask.shape == frame.data.shape else None
+        self.mask = mask if mask is not None and mask.shape == frame.data.shape[-2:] else None
 
     def set_mask(self, mask, what: str | None = None) -> None:
         """Replace the mask (True = masked).

@@ -195,7 +195,10 @@ class Operation:
     geometry: bool = False
     help: str = ""
     picks: str = ""
-    on_header: bool = False  # a parameter filled by clicking on the image ("points" or "star")
+    on_header: bool = False
+    #: ``each``: a colour image is edited plane by plane; ``whole``: ``func`` takes
+    #: ``(3, ny, nx)`` itself (colour to grey).
+    colour: str = "each"  # a parameter filled by clicking on the image ("points" or "star")
 
     def resolve(self, values: dict | None) -> dict:
         """All parameters with defaults filled in, validated."""
@@ -219,6 +222,7 @@ def interpolation_param(default="bilinear"):
 def _load_builtin() -> None:
     from skyglass.processing.editing import (  # noqa: F401 - they declare the built-ins
         arithmetic,
+        colour,
         filters,
         fourier,
         geometry,

@@ -27,21 +27,37 @@ FORMAT = "skyglass-recipe"
 VERSION = 2
 
 
-def load_input(path: str | os.PathLike, hdu: int | str | None = None, plane: int = 0) -> Frame:
-    """Read the image a recipe starts from, as the window does (float32, header kept)."""
+#: The ``plane`` of a recipe that edits a colour image: its R, G and B planes together.
+COLOUR = "rgb"
+
+
+def load_input(
+    path: str | os.PathLike, hdu: int | str | None = None, plane: int | str = 0
+) -> Frame:
+    """Read the image a recipe starts from, as the window does (float32, header kept, the
+    file's mask and uncertainty); ``plane="rgb"``: the three planes of a colour image."""
     from skyglass.processing.io.reader import open_image
 
-    image = open_image(path, hdu=hdu, plane=plane)
+    colour = plane == COLOUR
+    image = open_image(path, hdu=hdu, plane=0 if colour else int(plane or 0))
     header = image.header.copy()
     for key in ("BZERO", "BSCALE", "BLANK"):
         header.remove(key, ignore_missing=True)
+    if colour:
+        if image.nplanes != 3:
+            raise SkyglassError(
+                f"{image.name}: the recipe edits a colour image, but this one has "
+                f"{image.nplanes} plane(s)."
+            )
+        data = np.stack([np.asarray(image.cube.plane(i)[:, :], np.float32) for i in range(3)])
+        return Frame(data, header, None, image.name, [image.name])
     data = np.ascontiguousarray(image.data[:, :], dtype=np.float32)
     sigma = image.uncertainty()
     return Frame(data, header, image.file_mask(), image.name, [image.name], uncertainty=sigma)
 
 
 def to_dict(
-    steps: Sequence[Step], source: str = "", hdu: int | None = None, plane: int = 0
+    steps: Sequence[Step], source: str = "", hdu: int | None = None, plane: int | str = 0
 ) -> dict:
     return {
         "format": FORMAT,
@@ -59,7 +75,7 @@ def save(
     steps: Sequence[Step],
     source: str = "",
     hdu: int | None = None,
-    plane: int = 0,
+    plane: int | str = 0,
     overwrite: bool = True,
 ) -> None:
     """Write the recipe as JSON (atomically)."""
@@ -133,7 +149,7 @@ def replay(
     recipe: dict, input_path: str | os.PathLike, progress: ProgressCallback | None = None
 ) -> Frame:
     """Replay a recipe on ``input_path``."""
-    frame = load_input(input_path, recipe.get("hdu"), int(recipe.get("plane") or 0))
+    frame = load_input(input_path, recipe.get("hdu"), recipe.get("plane") or 0)
     return apply_steps(frame, steps_of(recipe), progress)
 
 
@@ -163,7 +179,7 @@ def every_plane(
 
 
 def python_script(
-    steps: Sequence[Step], source: str = "input.fits", hdu: int | None = None, plane: int = 0
+    steps: Sequence[Step], source: str = "input.fits", hdu: int | None = None, plane: int | str = 0
 ) -> str:
     """A runnable script that reproduces the edits with the processing package."""
     lines = [
@@ -190,7 +206,7 @@ def save_script(
     steps: Sequence[Step],
     source: str = "",
     hdu: int | None = None,
-    plane: int = 0,
+    plane: int | str = 0,
 ) -> None:
     text = python_script(steps, source or "input.fits", hdu, plane)
     atomic_write(path, lambda tmp: open(tmp, "w").write(text), overwrite=True)

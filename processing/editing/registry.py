@@ -72,7 +72,7 @@ def apply_operation(
         out.history(describe(name, jsonable(values)))
         report(progress, 1.0, op.label)
         return out
-    result = op.func(np.asarray(frame.data, dtype=np.float32), **kwargs)
+    result = _run(op, np.asarray(frame.data, dtype=np.float32), kwargs)
     header = frame.header.copy()
     if op.geometry:
         data, matrix = result
@@ -92,6 +92,17 @@ def apply_operation(
         out.history(dropped)
     report(progress, 1.0, op.label)
     return out
+
+
+def _run(op: Operation, data: np.ndarray, kwargs: dict):
+    """``op`` on a grey image, or on each plane of a colour image ``(3, ny, nx)`` (the same
+    transform for geometry) unless the operation takes the colour image whole."""
+    if data.ndim == 2 or op.colour == "whole":
+        return op.func(data, **kwargs)
+    results = [op.func(np.ascontiguousarray(plane), **kwargs) for plane in data]
+    if op.geometry:
+        return np.stack([r[0] for r in results]), results[0][1]
+    return np.stack(results)
 
 
 def jsonable(values: dict) -> dict:

@@ -561,10 +561,12 @@ def _open_raster(path: str) -> LoadedImage:
 
 
 def image_from_array(data, header: fits.Header | None = None, name: str = "image") -> LoadedImage:
-    """Wrap an in-memory 2-D array (a master, a calibrated frame) as a LoadedImage."""
+    """Wrap an in-memory image (a master, a calibrated frame, an edited state) as a
+    LoadedImage: 2-D, or ``(3, ny, nx)`` for a colour image (R, G, B planes)."""
     data = np.asarray(data, dtype=np.float32)
-    if data.ndim != 2:
-        raise ImageReadError(f"{name}: expected a 2-D image, got shape {data.shape}.")
+    rgb = data.ndim == 3 and data.shape[0] == 3
+    if data.ndim != 2 and not rgb:
+        raise ImageReadError(f"{name}: expected a 2-D or colour image, got shape {data.shape}.")
     header = header.copy() if header is not None else fits.Header()
     info = HDUInfo(0, "PRIMARY", "image", tuple(data.shape), "float32")
     return LoadedImage(
@@ -572,8 +574,9 @@ def image_from_array(data, header: fits.Header | None = None, name: str = "image
         hdus=[info],
         hdu_index=0,
         header=header,
-        cube=ScaledArray(data[np.newaxis]),
+        cube=ScaledArray(data if rgb else data[np.newaxis]),
         axis_shape=tuple(data.shape),
+        is_rgb=rgb,
     )
 
 

@@ -175,6 +175,8 @@ def _replace(hdu, physical: np.ndarray, index: int, plane: int, frame: Frame):
             return hdu, "header edited, data kept as they were"
         return _image_hdu(frame.data, _edited_header(frame), primary=index == 0), "edited"
     ny, nx = shape[-2:]
+    if frame.data.ndim == 3 and frame.data.shape == physical.shape:  # a colour cube, whole
+        return _image_hdu(frame.data, _edited_header(frame), primary=index == 0), "edited"
     if frame.data.shape != (ny, nx):
         raise ShapeChangedError(
             f"the edit changed the plane from {nx} x {ny} to {frame.data.shape[1]} x "

@@ -306,12 +306,14 @@ class ImageCanvas(pg.GraphicsView):
             self.highlight_item.setData(x=[x - 0.5], y=[y - 0.5], size=[diameter])
 
     def show_patch(self, patch: np.ndarray, r0: int, c0: int) -> None:
-        """Show ``patch`` over the single plane at numpy (r0, c0) (an edit preview)."""
-        if len(self._planes) != 1:
+        """Show ``patch`` over the plane(s) at numpy (r0, c0) (an edit preview): a 2-D patch
+        over a single plane, a ``(3, h, w)`` patch over a colour composite."""
+        patches = list(patch) if patch.ndim == 3 else [patch]
+        base = getattr(self, "_unpatched", None) or list(self._planes)
+        if len(patches) != len(base):
             return
-        base = getattr(self, "_unpatched", None) or self._planes[0]
         self._unpatched = base
-        self._planes = [PatchedPlane(base, patch, r0, c0)]
+        self._planes = [PatchedPlane(b, p, r0, c0) for b, p in zip(base, patches, strict=True)]
         self._crop_key = None
         self.render_now()
 
@@ -319,7 +321,7 @@ class ImageCanvas(pg.GraphicsView):
         """Remove an edit preview."""
         base = getattr(self, "_unpatched", None)
         if base is not None:
-            self._planes = [base]
+            self._planes = list(base)
             self._unpatched = None
             self._crop_key = None
             self.render_now()

@@ -222,7 +222,7 @@ class EditPanel(QtWidgets.QWidget):
         if op.geometry:
             data = frame.data
             step = max(1, int(np.ceil(max(data.shape) / 256)))
-            small = Frame(np.ascontiguousarray(data[::step, ::step]), frame.header)
+            small = Frame(np.ascontiguousarray(data[..., ::step, ::step]), frame.header)
             values = _scaled_geometry(op, values, step)
 
             def work(progress):
@@ -240,7 +240,7 @@ class EditPanel(QtWidgets.QWidget):
                 f"Preview: the central {c1 - c0} x {r1 - r0} pixels of the view "
                 "(zoom in to preview the rest; Apply does the whole image)."
             )
-        patch = Frame(np.ascontiguousarray(frame.data[r0:r1, c0:c1]), frame.header)
+        patch = Frame(np.ascontiguousarray(frame.data[..., r0:r1, c0:c1]), frame.header)
 
         def work(progress):
             return apply_operation(patch, op.name, values, progress)
@@ -261,7 +261,7 @@ class EditPanel(QtWidgets.QWidget):
     def _show_thumbnail(self, frame: Frame) -> None:
         """The geometry preview: grey, with pixels that will have no value (NaN: corners of
         a rotation) in the colour the image shows NaN in, as the result will look."""
-        data = frame.data
+        data = frame.data if frame.data.ndim == 2 else np.mean(frame.data, axis=0)
         finite = np.isfinite(data)
         lo, hi = np.percentile(data[finite], [0.5, 99.5]) if finite.any() else (0.0, 1.0)
         scaled = np.where(finite, (data - lo) / ((hi - lo) or 1.0) * 255, 0)
