@@ -412,3 +412,60 @@ def test_a_header_only_replay_keeps_scaled_integers(tmp_path, skyglass_cli):
         assert (h["BITPIX"], h["BZERO"], h["BSCALE"], h["BLANK"]) == (16, 10.0, 0.5, -50)
         np.testing.assert_array_equal(hdul[0].data, raw)
         assert h["OBJECT"] == "NGC 1"
+
+
+def test_calibrate_uncertainty_matches_ccdproc(demo_night, tmp_path, skyglass_cli):
+    import astropy.units as u
+    import ccdproc
+    from astropy.nddata import CCDData
+
+    light = demo_night.lights[0]  # a V light; the header has GAIN and RDNOISE
+    flats = [f for f in demo_night.flats if fits.getval(f, "FILTER") == "V"]
+    out = tmp_path / "cal"
+    run = skyglass_cli(
+        "calibrate",
+        "--bias",
+        *demo_night.biases,
+        "--dark",
+        *demo_night.darks,
+        "--flat",
+        *flats,
+        "--uncertainty",
+        "-o",
+        out,
+        light,
+    )
+    assert run.returncode == 0, run.stderr
+    calibrated = sorted(out.glob("light_V_001*.fits"))[0]
+    ours = CCDData.read(calibrated, unit="adu")
+    assert ours.uncertainty is not None
+    # ccdproc on the same raw light with our masters: deviation of the bias-subtracted
+    # frame, then the dark and the flat (masters carry no uncertainty of their own).
+    header = fits.getheader(light)
+    gain, readnoise = header["GAIN"] * u.electron / u.adu, header["RDNOISE"] * u.electron
+    bias = CCDData.read(next(out.glob("master_bias*.fits")), unit="adu")
+    texp = header["EXPTIME"]
+    history = " ".join(fits.getheader(calibrated)["HISTORY"])
+    dark_path = next(p for p in out.glob("master_dark*.fits") if p.name in history)
+    assert texp == 60.0 and dark_path.name == "master_dark_120s.fits"
+    dark = CCDData.read(dark_path, unit="adu")
+    flat = CCDData.read(next(out.glob("master_flat*V*.fits")), unit="adu")
+    raw = CCDData.read(light, unit="adu")
+    step = ccdproc.subtract_bias(raw, bias)
+    step = ccdproc.create_deviation(step, gain=gain, readnoise=readnoise, disregard_nan=False)
+    step = ccdproc.subtract_dark(step, dark, exposure_time="EXPTIME", exposure_unit=u.s, scale=True)
+    step = ccdproc.flat_correct(step, flat, norm_value=1)
+    np.testing.assert_allclose(ours.data, step.data, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(ours.uncertainty.array, step.uncertainty.array, rtol=1e-4)
+    run = skyglass_cli(
+        "calibrate",
+        "--bias",
+        *demo_night.biases,
+        "--uncertainty",
+        "--gain",
+        "-1",
+        "-o",
+        tmp_path / "bad",
+        light,
+    )
+    assert run.returncode == 2 and "gain" in run.stderr

@@ -51,6 +51,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nonlinearity", metavar="C0,C1,C2,C3", help="polynomial applied after bias subtraction"
     )
+    parser.add_argument(
+        "--uncertainty",
+        action="store_true",
+        help="write the CCD-equation uncertainty of each light (UNCERT, as ccdproc and "
+        "CCDData write it)",
+    )
+    parser.add_argument(
+        "--gain", type=float, metavar="E/ADU", help="electrons per ADU (default: header GAIN)"
+    )
+    parser.add_argument(
+        "--readnoise", type=float, metavar="E", help="read noise, electrons (default: RDNOISE)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
 
@@ -75,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
         nonlinearity=nonlinearity,
         cosmic=None if args.cosmic == "none" else args.cosmic,
         bad_pixels=args.bad_pixels,
+        uncertainty=args.uncertainty,
+        gain=args.gain,
+        readnoise=args.readnoise,
     ).validated()
     combine_options = CombineOptions(args.method)
     progress = terminal_progress()

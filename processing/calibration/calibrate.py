@@ -266,6 +266,14 @@ class CalibrationOptions:
         ``"keep"``, ``"interpolate"`` (median of good neighbours) or ``"nan"``.
     flat_floor : float
         Flat values below this are bad pixels (a dead or weak column).
+    uncertainty : bool
+        Also compute the CCD-equation uncertainty, as ccdproc's ``create_deviation`` does
+        on the bias-subtracted frame: ``sqrt(gain * counts + readnoise^2) / gain`` (ADU;
+        negative counts give NaN), carried through the dark subtraction and the flat.
+    gain : float or None
+        Electrons per ADU (default: the header's GAIN or EGAIN).
+    readnoise : float or None
+        Read noise in electrons (default: the header's RDNOISE, READNOIS or RON).
     """
 
     nonlinearity: tuple[float, float, float, float] | None = None
@@ -273,6 +281,9 @@ class CalibrationOptions:
     cosmic_sigma: float = 4.5
     bad_pixels: str = "keep"
     flat_floor: float = 0.5
+    uncertainty: bool = False
+    gain: float | None = None
+    readnoise: float | None = None
 
     def validated(self) -> CalibrationOptions:
         if self.cosmic not in (None, "lacosmic", "median"):
@@ -281,7 +292,46 @@ class CalibrationOptions:
             raise InvalidParameterError("bad_pixels must be 'keep', 'interpolate' or 'nan'.")
         if self.nonlinearity is not None and len(self.nonlinearity) != 4:
             raise InvalidParameterError("nonlinearity needs four coefficients c0, c1, c2, c3.")
+        if self.gain is not None and not self.gain > 0:
+            raise InvalidParameterError("gain must be a positive number of electrons per ADU.")
+        if self.readnoise is not None and not self.readnoise >= 0:
+            raise InvalidParameterError("read noise must be zero or more electrons.")
         return self
+
+
+def _header_number(header: fits.Header, keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        try:
+            return float(header[key])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
+def ccd_deviation(
+    counts: np.ndarray, header: fits.Header, opts: CalibrationOptions, name: str
+) -> tuple[np.ndarray, float, float]:
+    """The CCD-equation standard deviation of bias-subtracted ``counts`` (ADU), as
+    ccdproc's ``create_deviation``; returns it with the gain and read noise used."""
+    gain = opts.gain if opts.gain is not None else _header_number(header, ("GAIN", "EGAIN"))
+    readnoise = (
+        opts.readnoise
+        if opts.readnoise is not None
+        else _header_number(header, ("RDNOISE", "READNOIS", "RON"))
+    )
+    if gain is None or readnoise is None:
+        missing = " and ".join(
+            w
+            for w, v in (("the gain (--gain)", gain), ("the read noise (--readnoise)", readnoise))
+            if v is None
+        )
+        raise SkyglassError(
+            f"{name}: the uncertainty needs {missing}; the header has no GAIN/RDNOISE card."
+        )
+    electrons = gain * counts.astype(np.float64)
+    electrons[electrons < 0] = np.nan  # as ccdproc does unless told to disregard them
+    sigma = np.sqrt(electrons + readnoise**2) / gain
+    return sigma.astype(np.float32), float(gain), float(readnoise)
 
 
 def calibrate(
@@ -337,8 +387,17 @@ def calibrate(
             f"{SOFTWARE}: minus {bias.name} "
             f"({', '.join(bias.sources[:3])}{'...' if len(bias.sources) > 3 else ''})"
         )
+    sigma = None
+    if opts.uncertainty:
+        sigma, gain, readnoise = ccd_deviation(data, raw.header, opts, name)
+        out.history(
+            f"{SOFTWARE}: uncertainty sqrt(gain*counts + rn^2)/gain, gain {gain:g} e-/ADU, "
+            f"read noise {readnoise:g} e-"
+        )
     if opts.nonlinearity is not None:
         c0, c1, c2, c3 = (float(c) for c in opts.nonlinearity)
+        if sigma is not None:  # first-order propagation through the polynomial
+            sigma = (sigma * np.abs(c1 + data * (2 * c2 + 3 * c3 * data))).astype(np.float32)
         data[:] = c0 + data * (c1 + data * (c2 + data * c3))
         out.history(f"{SOFTWARE}: nonlinearity x -> {c0:g} + {c1:g} x + {c2:g} x^2 + {c3:g} x^3")
     if dark is not None:
@@ -357,7 +416,10 @@ def calibrate(
         usable = np.isfinite(flat.data) & (flat.data > 0)
         bad |= ~usable | (flat.data < opts.flat_floor)
         with np.errstate(invalid="ignore", divide="ignore"):
-            data /= np.where(usable, flat.data, np.nan).astype(np.float32)
+            divisor = np.where(usable, flat.data, np.nan).astype(np.float32)
+            data /= divisor
+            if sigma is not None:
+                sigma = sigma / divisor
         out.history(f"{SOFTWARE}: divided by {flat.name} (filter {flat.header.get('FILTER', '?')})")
     report(progress, 0.5, f"calibrating {name}")
     if opts.cosmic is not None:
@@ -378,6 +440,7 @@ def calibrate(
     elif opts.cosmic is not None:  # cosmic rays are always replaced when they are cleaned
         fill_bad_pixels(data, bad & _cosmic_only(bad, dark, flat, opts))
     out.mask = bad
+    out.uncertainty = sigma
     out.header["CALSTAT"] = (
         "".join(c for c, m in (("B", bias), ("D", dark), ("F", flat)) if m),
         "calibrations applied",
