@@ -75,6 +75,7 @@ def _edit(ctx: PanelContext):
         preview=ctx.canvas.show_patch,
         end_preview=ctx.canvas.clear_patch,
         applied=ctx.editing.applied,
+        all_planes=ctx.editing.set_all_planes,
         nan_colour=lambda: (
             ctx.workspace.current.display.nan_color
             if ctx.workspace.current is not None
@@ -83,6 +84,17 @@ def _edit(ctx: PanelContext):
     )
     ctx.canvas.clicked.connect(panel.image_clicked)
     _follow_modes(ctx, panel)
+
+    def show_cube() -> None:
+        state = ctx.workspace.current
+        doc = state.document if state is not None else None
+        if doc is None:
+            panel.set_cube(1, False, False)
+        else:
+            panel.set_cube(doc.source.nplanes, doc.all_planes, doc.composite and not doc.all_planes)
+
+    ctx.editing.historyChanged.connect(show_cube)
+    show_cube()
     return panel
 
 

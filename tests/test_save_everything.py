@@ -469,3 +469,32 @@ def test_calibrate_uncertainty_matches_ccdproc(demo_night, tmp_path, skyglass_cl
         light,
     )
     assert run.returncode == 2 and "gain" in run.stderr
+
+
+def test_every_plane_from_the_start_in_the_window_and_replay(qtbot, window, four_hdus, tmp_path):
+    from skyglass.cli import main
+
+    window.files.open_file(str(four_hdus), hdu="SCI")
+    window.menus["edit_panel"].trigger()
+    panel = window.panels["edit"]
+    assert panel.every_plane.isEnabled()
+    panel.every_plane.click()
+    assert window.workspace.current.document.all_planes
+    apply(qtbot, window, "crop", box=[2, 3, 11, 12])
+    assert not panel.every_plane.isEnabled() or panel.every_plane.isChecked()
+    panel.every_plane.click()  # refused once edits exist
+    assert window.workspace.current.document.all_planes and "undo" in panel.status.text()
+    window.toolbar.plane_spin.setValue(3)  # the view moves through the edited cube
+    assert window.workspace.current.document.image.plane_index == 2
+    out = tmp_path / "cropped-cube.fits"
+    assert window.editing.save_as(str(out))
+    with fits.open(out) as hdul, fits.open(four_hdus) as orig:
+        assert hdul["SCI"].data.shape == (3, 10, 10)
+        np.testing.assert_allclose(hdul["SCI"].data, orig["SCI"].data[:, 2:12, 1:11])
+        np.testing.assert_array_equal(hdul["ERR"].data, orig["ERR"].data)
+    recipe = tmp_path / "cube.json"
+    window.editing.export_recipe(str(recipe))
+    assert '"plane": "all"' in recipe.read_text()
+    replayed = tmp_path / "replayed.fits"
+    assert main(["replay", str(recipe), str(four_hdus), "-o", str(replayed)]) == 0
+    np.testing.assert_array_equal(fits.getdata(replayed, "SCI"), fits.getdata(out, "SCI"))

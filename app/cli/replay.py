@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     image = open_image(args.input, hdu=recipe.get("hdu"))
     is_fits, hdu, nplanes = image.is_fits, image.hdu_index, image.nplanes
     plane = recipe.get("plane") or 0
-    plane = 0 if nplanes == 1 or plane == recipes.COLOUR else int(plane)
+    whole = plane in (recipes.COLOUR, recipes.ALL_PLANES)
+    plane = 0 if nplanes == 1 or whole else int(plane)
     image.close()
     progress = terminal_progress()
     steps = recipes.steps_of(recipe)

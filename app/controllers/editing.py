@@ -141,6 +141,15 @@ class EditingController(QtCore.QObject):
         doc.show(frame)
         self.ws.document_edited(state)
 
+    def set_all_planes(self, on: bool) -> None:
+        """Edits apply to every plane of the current cube (or to the plane shown); raises
+        SkyglassError once edits have been made."""
+        doc = self._document()
+        if doc is None:
+            raise SkyglassError("open an image first.")
+        doc.set_all_planes(on)
+        self.historyChanged.emit()
+
     def edit_header(self, action: str, keyword: str, value: str, comment: str | None) -> str:
         """Set or delete one card of the current image, as an undoable edit (pixels
         untouched); returns the new header as text. Raises SkyglassError when refused."""
@@ -288,8 +297,12 @@ class EditingController(QtCore.QObject):
             return
         write = recipe.save if kind == "recipe" else recipe.save_script
         try:
-            colour = doc.history.original.data.ndim == 3
-            plane = recipe.COLOUR if colour else doc.source.plane_index
+            cube = doc.history.original.data.ndim == 3
+            plane = (
+                (recipe.ALL_PLANES if doc.all_planes else recipe.COLOUR)
+                if cube
+                else doc.source.plane_index
+            )
             write(path, doc.history.applied, doc.path, doc.source.hdu_index, plane)
             self.window.statusBar().showMessage(f"{title[7:].capitalize()} written to {path}", 8000)
         except SkyglassError as exc:

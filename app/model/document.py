@@ -27,6 +27,8 @@ class ImageDocument:
         #: Show three planes as an R, G, B composite (colour rasters start that way).
         self.composite = image.is_rgb
         self.history: EditHistory | None = None
+        #: Edits apply to every plane of the cube (chosen before the first edit).
+        self.all_planes = False
         self.saved_index = 0
         #: True = masked; the MASK extension of the file when it has one.
         self.mask: np.ndarray | None = self._file_mask()
@@ -74,7 +76,24 @@ class ImageDocument:
             return [self.plane_display(i) for i in range(3)]
         return [self.plane_display(self.image.plane_index)]
 
+    def set_all_planes(self, on: bool) -> None:
+        """Edit every plane of the cube together (or only the plane shown)."""
+        if bool(on) == self.all_planes:
+            return
+        if self.history is not None and self.history.steps:
+            raise SkyglassError(
+                "edits have been made; save or undo them before choosing which planes to edit."
+            )
+        if on and self.source.nplanes < 2:
+            raise SkyglassError("this image has one plane.")
+        self.history = None
+        self.all_planes = bool(on)
+
     def set_plane(self, index: int) -> None:
+        if self.all_planes and self.history is not None and self.history.steps:
+            self.image.set_plane(index)  # every plane is edited: only the view changes
+            self._displays.clear()
+            return
         if self.history is not None and self.history.steps:
             raise SkyglassError(
                 "this plane has been edited; save or undo the edits before changing planes."
@@ -89,9 +108,13 @@ class ImageDocument:
             header = self.source.header.copy()
             for key in ("BZERO", "BSCALE", "BLANK"):
                 header.remove(key, ignore_missing=True)
+            cube = self.source.cube
             if self.composite and self.can_composite:  # a colour image: its three planes
-                cube = self.source.cube
                 data = np.stack([np.asarray(cube.plane(i)[:, :], np.float32) for i in range(3)])
+            elif self.all_planes and self.source.nplanes > 1:  # the whole cube
+                data = np.stack(
+                    [np.asarray(cube.plane(i)[:, :], np.float32) for i in range(cube.shape[0])]
+                )
             else:
                 data = np.ascontiguousarray(self.source.data[:, :], dtype=np.float32)
             self.history = EditHistory(
@@ -115,8 +138,11 @@ class ImageDocument:
     def show(self, frame: Frame) -> None:
         """Show ``frame`` (a state of the history) in place of the image."""
         if self.image is self.source or frame.data is not self._shown_data:
-            image = image_from_array(frame.data, frame.header, self.name)
+            colour = frame.data.ndim == 3 and not self.all_planes
+            image = image_from_array(frame.data, frame.header, self.name, rgb=colour)
             image.path = self.source.path
+            if image.nplanes > 1 and not colour:
+                image.set_plane(min(self.source.plane_index, image.nplanes - 1))
             self.image = image
             self.composite = image.is_rgb  # a colour edit stays colour; to grey ends it
             self._displays.clear()

@@ -29,6 +29,8 @@ VERSION = 2
 
 #: The ``plane`` of a recipe that edits a colour image: its R, G and B planes together.
 COLOUR = "rgb"
+#: The ``plane`` of a recipe that edits every plane of a cube.
+ALL_PLANES = "all"
 
 
 def load_input(
@@ -38,8 +40,8 @@ def load_input(
     file's mask and uncertainty); ``plane="rgb"``: the three planes of a colour image."""
     from skyglass.processing.io.reader import open_image
 
-    colour = plane == COLOUR
-    image = open_image(path, hdu=hdu, plane=0 if colour else int(plane or 0))
+    colour, every = plane == COLOUR, plane == ALL_PLANES
+    image = open_image(path, hdu=hdu, plane=0 if colour or every else int(plane or 0))
     header = image.header.copy()
     for key in ("BZERO", "BSCALE", "BLANK"):
         header.remove(key, ignore_missing=True)
@@ -50,6 +52,10 @@ def load_input(
                 f"{image.nplanes} plane(s)."
             )
         data = np.stack([np.asarray(image.cube.plane(i)[:, :], np.float32) for i in range(3)])
+        return Frame(data, header, None, image.name, [image.name])
+    if every:
+        n = image.nplanes
+        data = np.stack([np.asarray(image.cube.plane(i)[:, :], np.float32) for i in range(n)])
         return Frame(data, header, None, image.name, [image.name])
     data = np.ascontiguousarray(image.data[:, :], dtype=np.float32)
     sigma = image.uncertainty()

@@ -560,13 +560,18 @@ def _open_raster(path: str) -> LoadedImage:
     )
 
 
-def image_from_array(data, header: fits.Header | None = None, name: str = "image") -> LoadedImage:
+def image_from_array(
+    data, header: fits.Header | None = None, name: str = "image", rgb: bool | None = None
+) -> LoadedImage:
     """Wrap an in-memory image (a master, a calibrated frame, an edited state) as a
-    LoadedImage: 2-D, or ``(3, ny, nx)`` for a colour image (R, G, B planes)."""
+    LoadedImage: 2-D, or a cube ``(n, ny, nx)``; ``rgb`` (default: a cube of three planes)
+    marks the planes as R, G, B."""
     data = np.asarray(data, dtype=np.float32)
-    rgb = data.ndim == 3 and data.shape[0] == 3
-    if data.ndim != 2 and not rgb:
-        raise ImageReadError(f"{name}: expected a 2-D or colour image, got shape {data.shape}.")
+    if data.ndim not in (2, 3):
+        raise ImageReadError(f"{name}: expected a 2-D image or a cube, got shape {data.shape}.")
+    if rgb is None:
+        rgb = data.ndim == 3 and data.shape[0] == 3
+    rgb = bool(rgb and data.ndim == 3 and data.shape[0] == 3)
     header = header.copy() if header is not None else fits.Header()
     info = HDUInfo(0, "PRIMARY", "image", tuple(data.shape), "float32")
     return LoadedImage(
@@ -574,7 +579,7 @@ def image_from_array(data, header: fits.Header | None = None, name: str = "image
         hdus=[info],
         hdu_index=0,
         header=header,
-        cube=ScaledArray(data if rgb else data[np.newaxis]),
+        cube=ScaledArray(data if data.ndim == 3 else data[np.newaxis]),
         axis_shape=tuple(data.shape),
         is_rgb=rgb,
     )

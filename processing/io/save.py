@@ -175,8 +175,16 @@ def _replace(hdu, physical: np.ndarray, index: int, plane: int, frame: Frame):
             return hdu, "header edited, data kept as they were"
         return _image_hdu(frame.data, _edited_header(frame), primary=index == 0), "edited"
     ny, nx = shape[-2:]
-    if frame.data.ndim == 3 and frame.data.shape == physical.shape:  # a colour cube, whole
-        return _image_hdu(frame.data, _edited_header(frame), primary=index == 0), "edited"
+    planes = int(np.prod(shape[:-2]))
+    if frame.data.ndim == 3 and frame.data.shape[0] == planes:  # every plane was edited
+        if frame.data.shape[-2:] == (ny, nx) and np.array_equal(
+            physical.astype(np.float32).reshape(frame.data.shape), frame.data, equal_nan=True
+        ):
+            _set_cards(hdu.header, frame.header)
+            return hdu, "header edited, data kept as they were"
+        cube = frame.data.reshape(shape[:-2] + frame.data.shape[-2:])
+        what = f"all {planes} planes edited"
+        return _image_hdu(cube, _edited_header(frame), primary=index == 0), what
     if frame.data.shape != (ny, nx):
         raise ShapeChangedError(
             f"the edit changed the plane from {nx} x {ny} to {frame.data.shape[1]} x "

@@ -39,9 +39,11 @@ class EditPanel(QtWidgets.QWidget):
         end_preview: Callable,
         applied: Callable,
         nan_colour: Callable[[], tuple[int, int, int]] | None = None,
+        all_planes: Callable[[bool], None] | None = None,
         parent=None,
     ) -> None:
         super().__init__(parent)
+        self._all_planes = all_planes
         #: The colour the image shows NaN in (the thumbnail uses it too).
         self._nan_colour = nan_colour or (lambda: (255, 255, 255))
         self._make_job, self._current, self._visible_box = make_job, current, visible_box
@@ -74,6 +76,15 @@ class EditPanel(QtWidgets.QWidget):
         )
         layout.addWidget(self.pick_button)
 
+        self.every_plane = QtWidgets.QCheckBox("Every plane of the cube")
+        self.every_plane.setToolTip(
+            "Apply the edits to all planes of a cube (choose before the first edit); "
+            "a crop or rotation then keeps the cube whole"
+        )
+        self.every_plane.setEnabled(False)
+        self.every_plane.toggled.connect(self._every_plane_toggled)
+        layout.addWidget(self.every_plane)
+
         row = QtWidgets.QHBoxLayout()
         self.live = QtWidgets.QCheckBox("Preview")
         self.live.setToolTip("Show the result on the visible area (geometry: a thumbnail)")
@@ -103,6 +114,24 @@ class EditPanel(QtWidgets.QWidget):
         self.group.currentTextChanged.connect(self._fill_ops)
         self.ops.currentRowChanged.connect(self._choose)
         self._fill_ops(self.group.currentText())
+
+    def set_cube(self, nplanes: int, all_planes: bool, colour: bool) -> None:
+        """The image shown changed: offer "every plane" for a cube shown plane by plane."""
+        self.every_plane.blockSignals(True)  # showing the state is not a choice
+        self.every_plane.setChecked(all_planes)
+        self.every_plane.blockSignals(False)
+        self.every_plane.setEnabled(nplanes > 1 and not colour and self._all_planes is not None)
+
+    def _every_plane_toggled(self, on: bool) -> None:
+        try:
+            self._all_planes(on)
+        except SkyglassError as exc:
+            self.status.setText(str(exc))
+            self.every_plane.blockSignals(True)
+            self.every_plane.setChecked(not on)
+            self.every_plane.blockSignals(False)
+            return
+        self.status.setText("Edits apply to every plane." if on else "Edits apply to this plane.")
 
     # --------------------------------------------------------------- choosing
     @property
