@@ -498,3 +498,21 @@ def test_every_plane_from_the_start_in_the_window_and_replay(qtbot, window, four
     replayed = tmp_path / "replayed.fits"
     assert main(["replay", str(recipe), str(four_hdus), "-o", str(replayed)]) == 0
     np.testing.assert_array_equal(fits.getdata(replayed, "SCI"), fits.getdata(out, "SCI"))
+
+
+def test_a_nearly_constant_plane_opens(window, write_fits):
+    """Found on a cropped cube: a plane of 100 +- 1e-5 broke the Scale panel's histogram."""
+    data = (100 + np.random.default_rng(0).random((20, 20)) * 1e-5).astype(np.float32)
+    assert window.files.open_file(str(write_fits(data, name="flat.fits")))
+    assert window.scale_panel.histogram is not None
+
+
+def test_a_crop_shows_the_whole_cropped_image(qtbot, window, demo_night):
+    """The view of the uncropped image was restored over the crop (the image sat small in
+    a corner): the shape change was checked after the new image replaced the old."""
+    window.files.open_file(demo_night.lights[0])
+    apply(qtbot, window, "crop", box=[11, 21, 110, 70])
+    r0, r1, c0, c1 = window.canvas.visible_box()
+    assert (r0, r1, c0, c1) == (0, 50, 0, 100)
+    rect = window.canvas.vb.viewRect()
+    assert abs(rect.center().x() - 50) < 1 and abs(rect.center().y() - 25) < 1

@@ -87,9 +87,9 @@ class EditingController(QtCore.QObject):
     def applied(self, step, frame) -> None:
         """The edit panel applied ``step`` with result ``frame``."""
         state = self.ws.current
-        state.document.push(step, frame)
         if state.document.image.shape != frame.data.shape[-2:]:
-            state.view = None
+            state.view = None  # a crop or a rescale: the old view means nothing now
+        state.document.push(step, frame)
         self.ws.document_edited(state)
 
     def undo(self) -> None:

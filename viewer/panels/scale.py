@@ -176,9 +176,10 @@ class ScalePanel(QtWidgets.QWidget):
         lo = max(dmin, low - 0.5 * span)
         hi = min(dmax, high + 0.5 * span)
         lo, hi = min(lo, low), max(hi, high)
-        if hi <= lo:
+        # A (nearly) constant image: 160 bins cannot split a range float32 cannot resolve.
+        if hi - lo <= 1e-5 * max(abs(lo), abs(hi), 1.0):
             lo, hi = lo - 0.5, hi + 0.5
-        counts, edges = np.histogram(sample, bins=160, range=(lo, hi))
+        counts, edges = np.histogram(np.asarray(sample, np.float64), bins=160, range=(lo, hi))
         edges = edges.astype(np.float64)
         self._curve.setData(edges, np.log10(counts + 1.0))
         pad = 0.02 * (hi - lo)
