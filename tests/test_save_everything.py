@@ -516,3 +516,21 @@ def test_a_crop_shows_the_whole_cropped_image(qtbot, window, demo_night):
     assert (r0, r1, c0, c1) == (0, 50, 0, 100)
     rect = window.canvas.vb.viewRect()
     assert abs(rect.center().x() - 50) < 1 and abs(rect.center().y() - 25) < 1
+
+
+def test_save_as_writes_what_the_name_says(qtbot, window, demo_night, tmp_path):
+    window.files.open_file(demo_night.lights[0])
+    apply(qtbot, window, "flip_y")
+    shown = window.workspace.current.document.image.data[:, :].copy()
+    errors = []
+    window.editing.show_error = errors.append
+    assert not window.editing.save_as(str(tmp_path / "edited.png"))
+    assert errors and "Export" in errors[0] and not (tmp_path / "edited.png").exists()
+    for name in ("edited.fz", "edited.fits.gz"):
+        assert window.editing.save_as(str(tmp_path / name))
+        head = (tmp_path / name).read_bytes()[:6]
+        with fits.open(tmp_path / name) as hdul:
+            image = next(h for h in hdul if h.data is not None)
+            np.testing.assert_array_equal(image.data, shown)
+            compressed = any(isinstance(h, fits.CompImageHDU) for h in hdul)
+        assert compressed if name.endswith(".fz") else head[:2] == b"\x1f\x8b"  # gzip

@@ -180,10 +180,22 @@ class EditingController(QtCore.QObject):
         doc = state.document
         if path is None:
             path, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self.window, "Save as FITS", self._suggested(doc, "_edited.fits"), "FITS (*.fits)"
+                self.window,
+                "Save as FITS",
+                self._suggested(doc, "_edited.fits"),
+                "FITS (*.fits *.fit *.fts *.fits.gz *.fz)",
             )
             if not path:
                 return False
+        from skyglass.processing.io.reader import FITS_SUFFIXES
+
+        if not path.lower().endswith(FITS_SUFFIXES):
+            # A file's suffix says what its bytes are: FITS keeps the data and the history.
+            self.show_error(
+                f"{os.path.basename(path)}: Save As writes FITS ({' '.join(FITS_SUFFIXES)}); "
+                "for PNG, JPEG or TIFF use File > Export annotated image or Export data."
+            )
+            return False
         same = (
             os.path.exists(path) and os.path.exists(doc.path) and os.path.samefile(path, doc.path)
         )

@@ -80,6 +80,8 @@ def atomic_write_fits(hdul: fits.HDUList, path: str | os.PathLike, overwrite: bo
     Long keywords (a catalogue's metadata) become HIERARCH cards, as the standard
     allows; astropy's warning about each would only alarm the user.
     """
+    if os.fspath(path).lower().endswith(".fz"):
+        hdul = tile_compressed(hdul)
     stamp_date(hdul[0].header)
 
     def write(tmp: str) -> None:
@@ -96,3 +98,39 @@ def stamp_date(header: fits.Header) -> None:
 
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     header["DATE"] = (now, "UTC date of writing this file")
+
+
+def tile_compressed(hdul: fits.HDUList) -> fits.HDUList:
+    """The same HDUs with every image tile-compressed (the ``.fz`` convention: an empty
+    primary, images as compressed extensions; RICE for integers, lossless GZIP for floats
+    so that no value changes)."""
+    first = hdul[0]
+    moved = getattr(first, "data", None) is not None  # its image goes to an extension
+    out = [fits.PrimaryHDU() if moved else fits.PrimaryHDU(header=_primary_cards(first.header))]
+    for i, hdu in enumerate(hdul):
+        if isinstance(hdu, fits.CompImageHDU) or not getattr(hdu, "is_image", False):
+            if i:
+                out.append(hdu)
+            continue
+        if hdu.data is None:
+            continue
+        header = hdu.header.copy()
+        for key in ("SIMPLE", "EXTEND", "XTENSION", "PCOUNT", "GCOUNT"):
+            header.remove(key, ignore_missing=True)
+        kind = "RICE_1" if hdu.data.dtype.kind in "iu" else "GZIP_2"
+        out.append(
+            fits.CompImageHDU(hdu.data, header=header, compression_type=kind, quantize_level=0.0)
+        )
+    return fits.HDUList(out)
+
+
+def _primary_cards(header: fits.Header) -> fits.Header:
+    """A primary header's descriptive cards (an image moved out of it keeps its own)."""
+    keep = fits.Header()
+    for card in header.cards:
+        if card.keyword in ("HISTORY", "COMMENT", "DATE") or card.keyword.startswith("NAXIS"):
+            continue
+        if card.keyword in ("SIMPLE", "BITPIX", "EXTEND", "BZERO", "BSCALE", "BLANK"):
+            continue
+        keep.append(card)
+    return keep
