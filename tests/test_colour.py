@@ -62,3 +62,18 @@ def test_colour_image_edits_in_the_window(qtbot, window, colour_png, tmp_path):
     assert not doc.composite and doc.image.nplanes == 1
     window.editing.undo()
     assert window.workspace.current.document.composite
+
+
+def test_export_data_of_a_colour_image_is_colour(window, colour_png, tmp_path, monkeypatch):
+    from PySide6 import QtWidgets
+
+    path, rgb = colour_png
+    window.files.open_file(str(path))
+    out = tmp_path / "data.tif"
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), ""))
+    )
+    window.menus["export_data"].trigger()
+    back = iio.imread(out)
+    assert back.shape == (24, 40, 3) and back.dtype == np.float32
+    np.testing.assert_array_equal(back, rgb.astype(np.float32))  # top row first, as shown

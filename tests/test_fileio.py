@@ -44,3 +44,44 @@ def test_modes_follow_umask_or_the_replaced_file(tmp_path):
     old.chmod(0o640)
     atomic_write(old, lambda tmp: open(tmp, "w").write("p"), overwrite=True)
     assert stat.S_IMODE(old.stat().st_mode) == 0o640
+
+
+def test_a_full_disk_or_a_locked_folder_is_one_clear_message(tmp_path, monkeypatch):
+    """The whole-file save and the header edit: the original intact, no temporary file."""
+    import errno
+    import tempfile
+
+    import numpy as np
+    import pytest
+    from astropy.io import fits
+
+    from skyglass.processing.errors import SkyglassError
+    from skyglass.processing.io.frame import Frame
+    from skyglass.processing.io.header_edit import edit_file_header, make_edit
+    from skyglass.processing.io.save import save_edited
+
+    source = tmp_path / "in.fits"
+    fits.HDUList(
+        [fits.PrimaryHDU(np.ones((8, 8), np.float32)), fits.ImageHDU(np.zeros(3), name="X")]
+    ).writeto(source)
+    before = source.read_bytes()
+    frame = Frame(np.full((8, 8), 2, np.float32), fits.Header())
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fits.HDUList, "writeto", full_disk)
+    with pytest.raises(SkyglassError, match="No space left"):
+        save_edited(source, 0, 0, frame, source, overwrite=True)
+    with pytest.raises(SkyglassError, match="No space left"):
+        edit_file_header(source, 0, [make_edit("set", "OBJECT", "x")], source, overwrite=True)
+    monkeypatch.undo()
+
+    def locked(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", locked)
+    with pytest.raises(SkyglassError, match="Permission denied"):
+        save_edited(source, 0, 0, frame, tmp_path / "out.fits")
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.fits"]

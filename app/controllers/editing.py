@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from skyglass import dialogs
@@ -338,7 +339,9 @@ class EditingController(QtCore.QObject):
         try:
             fmt = output_format(path, "data")
             bits = bits or max(fmt.data_bits)
-            write_data(path, doc.pixels(), bits)
+            colour = doc.composite and doc.can_composite
+            pixels = np.stack([d.data[:, :] for d in doc.displayed()]) if colour else doc.pixels()
+            write_data(path, pixels, bits)
         except SkyglassError as exc:
             self.show_error(str(exc))
             return False

@@ -67,7 +67,7 @@ def _raster_data(extension: str):
     return write
 
 
-def _fits_data(tmp: str, data: np.ndarray, bits: int) -> None:
+def _fits_data(tmp: str, data: np.ndarray, bits: int) -> None:  # a colour image: a cube
     from astropy.io import fits
 
     from skyglass.processing.io.fileio import stamp_date
@@ -137,9 +137,13 @@ def raster_samples(data: np.ndarray, bits: int) -> np.ndarray:
 
     ``bits`` 32: float32, NaN kept. ``bits`` 16: unsigned 16-bit; data that already are
     whole numbers in 0..65535 are written as they are, anything else is scaled linearly
-    from its minimum (0) to its maximum (65535), NaN as 0.
+    from its minimum (0) to its maximum (65535), NaN as 0. A colour image ``(3, ny, nx)``
+    becomes ``(ny, nx, 3)`` samples, one scale for the three planes.
     """
-    data = np.flipud(np.asarray(data))
+    data = np.asarray(data)
+    if data.ndim == 3:
+        data = np.moveaxis(data, 0, -1)
+    data = data[::-1]
     if bits == 32:
         return np.ascontiguousarray(data, dtype=np.float32)
     finite = np.isfinite(data)
