@@ -534,3 +534,31 @@ def test_save_as_writes_what_the_name_says(qtbot, window, demo_night, tmp_path):
             np.testing.assert_array_equal(image.data, shown)
             compressed = any(isinstance(h, fits.CompImageHDU) for h in hdul)
         assert compressed if name.endswith(".fz") else head[:2] == b"\x1f\x8b"  # gzip
+
+
+def odd_header_file(path):
+    """A file astropy reads but will not write: a TAB in a string, a keyword with a space."""
+    fits.PrimaryHDU(np.arange(16, dtype=np.float32).reshape(4, 4)).writeto(path)
+    raw = bytearray(path.read_bytes())
+    end = raw.find(b"END" + b" " * 77)
+    for k, card in enumerate([b"OBJECT  = 'M\t13'", b"BAD KEY = 5", b"END"]):
+        raw[end + 80 * k : end + 80 * (k + 1)] = card.ljust(80)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_edits_of_a_file_with_odd_cards_can_be_saved(qtbot, window, tmp_path, skyglass_cli):
+    source = odd_header_file(tmp_path / "odd.fits")
+    window.files.open_file(str(source))
+    apply(qtbot, window, "flip_x")
+    out = tmp_path / "saved.fits"
+    assert window.editing.save_as(str(out))
+    header = fits.getheader(out)
+    assert header["OBJECT"] == "M 13" and "BAD KEY" not in header
+    history = " ".join(header["HISTORY"])
+    assert "non-printable" in history and "dropped" in history
+    np.testing.assert_array_equal(fits.getdata(out), np.arange(16).reshape(4, 4)[:, ::-1])
+    recipe = recipe_file(tmp_path, [{"op": "flip_y", "params": {}}], hdu=0, plane=0)
+    run = skyglass_cli("replay", recipe, source, "-o", tmp_path / "r.fits")
+    assert run.returncode == 0, run.stderr
+    assert "dropped" in run.stderr  # the user is told what was fixed

@@ -80,6 +80,10 @@ def atomic_write_fits(hdul: fits.HDUList, path: str | os.PathLike, overwrite: bo
     Long keywords (a catalogue's metadata) become HIERARCH cards, as the standard
     allows; astropy's warning about each would only alarm the user.
     """
+    from skyglass.processing.io.header_repair import repair_hdul
+
+    for note in repair_hdul(hdul):  # a card astropy cannot write must not lose the save
+        log.warning("%s: %s", os.fspath(path), note)
     if os.fspath(path).lower().endswith(".fz"):
         hdul = tile_compressed(hdul)
     stamp_date(hdul[0].header)

@@ -84,9 +84,9 @@ def save_edited(
     except (OSError, ValueError) as exc:
         raise SkyglassError(f"{os.path.basename(source)}: cannot read it back ({exc}).") from exc
     with hdul:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", fits.verify.VerifyWarning)
-            hdul.verify("silentfix")
+        from skyglass.processing.io.header_repair import repair_hdul
+
+        repair_hdul(hdul)  # cards astropy reads but cannot write: fixed or dropped, noted
         if not 0 <= hdu_index < len(hdul):
             raise SkyglassError(f"{os.path.basename(source)} has no HDU {hdu_index}.")
         edited = hdul[hdu_index]
