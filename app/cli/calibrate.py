@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         build_masters,
         calibrate_folder,
         calibrate_lights,
+        planned_outputs,
+        refuse_inputs,
         write_masters,
     )
     from skyglass.processing.errors import InvalidParameterError
@@ -102,10 +104,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.lights:
             raise InvalidParameterError("no light frames given (or use --auto DIR).")
+        inputs = [*args.bias, *args.dark, *args.flat, *args.lights]
+        planned = planned_outputs(args.output, args.bias, args.dark, args.flat, args.lights)
+        refuse_inputs(planned, inputs)
         built = build_masters(args.bias, args.dark, args.flat, combine_options, progress)
-        masters = write_masters(built, args.output, args.overwrite)
+        masters = write_masters(built, args.output, args.overwrite, inputs)
         lights = calibrate_lights(
-            args.lights, built, args.output, options, args.overwrite, progress
+            args.lights, built, args.output, options, args.overwrite, progress, inputs=inputs
         )
     progress.done()
     for path in masters:

@@ -48,6 +48,8 @@ class FileInfo:
     object: str
     date_obs: str
     shape: tuple[int, int]
+    #: Written by Skyglass itself (a master or a calibrated light), not a raw frame.
+    product: bool = False
 
     @property
     def name(self) -> str:
@@ -85,6 +87,7 @@ def read_info(path: str) -> FileInfo:
         object=str(header.get("OBJECT", "")).strip(),
         date_obs=str(header.get("DATE-OBS", "")),
         shape=shape,
+        product="CALSTAT" in header or imagetyp.lower().startswith("master"),
     )
 
 

@@ -80,7 +80,7 @@ def build_darks(
         dark = master_dark(
             group, bias, options, scaled(progress, i / len(groups), (i + 1) / len(groups))
         )
-        dark.name = f"master_dark_{t:g}s.fits"
+        dark.name = dark_name(t)
         darks[t] = dark
     return darks
 
@@ -111,7 +111,7 @@ def build_flats(
             options,
             scaled(progress, i / len(groups), (i + 1) / len(groups)),
         )
-        flat.name = f"master_flat_{band or 'nofilter'}.fits"
+        flat.name = flat_name(band)
         flats[band] = flat
     return flats
 
@@ -136,14 +136,54 @@ def build_masters(
     return masters
 
 
-def write_masters(masters: Masters, folder: str, overwrite: bool = False) -> list[str]:
-    """Write every master into ``folder``; returns the paths."""
+def dark_name(exptime: float) -> str:
+    return f"master_dark_{exptime:g}s.fits"
+
+
+def flat_name(band: str) -> str:
+    return f"master_flat_{band or 'nofilter'}.fits"
+
+
+def planned_outputs(
+    folder: str,
+    biases: Sequence[str],
+    darks: Sequence[str],
+    flats: Sequence[str],
+    lights: Sequence[str],
+) -> list[str]:
+    """Every file a calibration run will write (from the headers alone), so a clash with
+    an input is refused before any work."""
+    names = ["master_bias.fits"] if biases else []
+    names += sorted({dark_name(i.exptime) for i in map(read_info, darks) if i.exptime})
+    names += sorted({flat_name(i.filter) for i in map(read_info, flats)})
+    names += [calibrated_name(p) for p in lights]
+    return [os.path.join(folder, n) for n in names]
+
+
+def refuse_inputs(outputs: Sequence[str], inputs: Sequence[str]) -> None:
+    """SkyglassError when an output would replace an input (links and other spellings of the
+    same file too); ``--overwrite`` never covers inputs."""
+    real = {os.path.realpath(p) for p in inputs}
+    for out in outputs:
+        if os.path.realpath(out) in real:
+            raise SkyglassError(
+                f"{out}: this run reads that file; refusing to write over it (choose another "
+                "output folder)."
+            )
+
+
+def write_masters(
+    masters: Masters, folder: str, overwrite: bool = False, inputs: Sequence[str] = ()
+) -> list[str]:
+    """Write every master into ``folder``; returns the paths. Nothing is written when one
+    of them would replace a file of ``inputs``."""
     os.makedirs(folder, exist_ok=True)
     frames = (
         ([masters.bias] if masters.bias else [])
         + list(masters.darks.values())
         + list(masters.flats.values())
     )
+    refuse_inputs([os.path.join(folder, f.name) for f in frames], inputs)
     written = []
     for frame in frames:
         path = os.path.join(folder, frame.name)
@@ -192,13 +232,16 @@ def calibrate_lights(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     on_frame=None,
+    inputs: Sequence[str] = (),
 ) -> list[str]:
     """Calibrate each light with the right masters and write ``NAME_cal.fits``.
 
     ``on_frame(path, frame)`` is called with each calibrated frame (the panel keeps them
-    for stacking); returns the paths written.
+    for stacking); returns the paths written. Before any work, no output may be one of
+    the lights or of ``inputs`` (a light named ``a_cal.fits`` beside ``a.fits``).
     """
     os.makedirs(folder, exist_ok=True)
+    refuse_inputs([os.path.join(folder, calibrated_name(p)) for p in lights], [*lights, *inputs])
     written = []
     for i, path in enumerate(lights):
         out = os.path.join(folder, calibrated_name(path))
@@ -229,20 +272,25 @@ def calibrate_folder(
     Returns ``(master paths, calibrated light paths)``.
     """
     library = NightLibrary(folder)
-    lights = [f.path for f in library.of_kind("light")]
+    # Masters and calibrated lights of an earlier run are results, not raw frames.
+    lights = [f.path for f in library.of_kind("light") if not f.product]
     if not lights:
         raise SkyglassError(
             f"{folder}: no light frames found (IMAGETYP of the files: "
             + ", ".join(sorted({f.imagetyp or "?" for f in library.files}))
             + ")."
         )
+    raw = {
+        kind: [f.path for f in library.of_kind(kind) if not f.product]
+        for kind in ("bias", "dark", "flat")
+    }
+    inputs = [*raw["bias"], *raw["dark"], *raw["flat"], *lights]
+    refuse_inputs(planned_outputs(outdir, raw["bias"], raw["dark"], raw["flat"], lights), inputs)
     masters = build_masters(
-        [f.path for f in library.biases()],
-        [f.path for f in library.of_kind("dark")],
-        [f.path for f in library.of_kind("flat")],
-        combine_options,
-        scaled(progress, 0.0, 0.5),
+        raw["bias"], raw["dark"], raw["flat"], combine_options, scaled(progress, 0.0, 0.5)
     )
-    master_paths = write_masters(masters, outdir, overwrite)
-    cal = calibrate_lights(lights, masters, outdir, options, overwrite, scaled(progress, 0.5, 1.0))
+    master_paths = write_masters(masters, outdir, overwrite, inputs)
+    cal = calibrate_lights(
+        lights, masters, outdir, options, overwrite, scaled(progress, 0.5, 1.0), inputs=inputs
+    )
     return master_paths, cal

@@ -1,0 +1,41 @@
+"""Writers never take an input as an output (issue 18, item 1): the installed command, as a
+user runs it."""
+
+import shutil
+
+from astropy.io import fits
+
+
+def test_calibrate_never_writes_over_its_inputs(demo_night, tmp_path, skyglass_cli):
+    out = tmp_path / "out"
+    out.mkdir()
+    light = out / "a.fits"
+    shutil.copy(demo_night.lights[0], light)
+    clash = out / "a_cal.fits"  # another light, named like a's output
+    shutil.copy(demo_night.lights[1], clash)
+    bias = out / "master_bias.fits"  # a bias named like the master
+    shutil.copy(demo_night.biases[0], bias)
+    before = {p: p.read_bytes() for p in (light, clash, bias)}
+    for args in (
+        ["--bias", bias, "-o", out, light, clash],
+        ["--bias", bias, *demo_night.biases[1:], "-o", out, "--overwrite", light],
+    ):
+        run = skyglass_cli("calibrate", *args)
+        assert run.returncode == 2 and run.stderr.startswith("skyglass: error:"), run.stderr
+        assert "refusing to write over" in run.stderr
+    assert {p: p.read_bytes() for p in before} == before
+    assert sorted(p.name for p in out.iterdir()) == ["a.fits", "a_cal.fits", "master_bias.fits"]
+
+
+def test_calibrate_auto_twice_in_one_folder(demo_night, tmp_path, skyglass_cli):
+    night = tmp_path / "night"
+    shutil.copytree(demo_night.folder, night)
+    first = skyglass_cli("calibrate", "--auto", night, "-o", night)
+    assert first.returncode == 0, first.stderr
+    n_lights = first.stdout.count("calibrated:")
+    second = skyglass_cli("calibrate", "--auto", night, "-o", night, "--overwrite")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("calibrated:") == n_lights  # no *_cal_cal.fits
+    assert not list(night.glob("*_cal_cal.fits"))
+    master = fits.getheader(night / "master_bias.fits")
+    assert master["NCOMBINE"] == len(demo_night.biases)  # not the earlier master as well
