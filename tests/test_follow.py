@@ -155,3 +155,30 @@ def test_night_log_figures_line_up(qtbot):
     ]
     width = panel.table.fontMetrics().horizontalAdvance(long_name)
     assert panel.table.columnWidth(0) >= width
+
+
+def test_a_bad_file_is_handed_on_once_and_following_goes_on(tmp_path, demo_night):
+    """NAXIS1 = 'ten' raised at every poll; a big non-FITS file named .fits was read
+    through at every poll. Both are reported once; opening them says what is wrong."""
+    follower = FolderFollower(str(tmp_path), settle=0.0)
+    bad = tmp_path / "bad.fits"
+    header = "".join(
+        card.ljust(80)
+        for card in (
+            "SIMPLE  =                    T",
+            "BITPIX  =                  -32",
+            "NAXIS   =                    2",
+            "NAXIS1  = 'ten'",
+            "NAXIS2  =                   10",
+            "END",
+        )
+    )
+    bad.write_bytes(header.ljust(2880).encode() + bytes(2880))
+    junk = tmp_path / "junk.fits"
+    junk.write_bytes(b"x" * 5_000_000)
+    follower.poll(0.0)
+    assert sorted(follower.poll(1.0)) == [str(bad), str(junk)]
+    good = tmp_path / "good.fits"
+    good.write_bytes(open(demo_night.lights[0], "rb").read())
+    follower.poll(2.0)
+    assert follower.poll(3.0) == [str(good)]  # following went on

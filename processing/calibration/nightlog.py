@@ -80,6 +80,10 @@ def frame_quality(path: str, threshold: float = 5.0) -> FrameQuality:
     return q
 
 
+#: Header bytes read per HDU before a header without END is taken as broken (200 blocks).
+_MAX_HEADER = 200 * 2880
+
+
 def _expected_size(path: str) -> int | None:
     """Bytes a FITS file needs according to its headers (None if a header is incomplete)."""
     from astropy.io import fits
@@ -87,6 +91,8 @@ def _expected_size(path: str) -> int | None:
     size = os.path.getsize(path)
     offset = 0
     with open(path, "rb") as fh:
+        if fh.read(9) != b"SIMPLE  =":
+            return size  # not FITS: nothing to wait for; opening it says what it is
         while offset < size:
             fh.seek(offset)
             raw = b""
@@ -94,6 +100,8 @@ def _expected_size(path: str) -> int | None:
                 block = fh.read(_BLOCK)
                 if len(block) < _BLOCK:
                     return None
+                if len(raw) > _MAX_HEADER:
+                    return size  # no END in sight: a broken header, not a file being written
                 raw += block
                 if b"END" + b" " * 77 in [
                     raw[i : i + 80] for i in range(len(raw) - _BLOCK, len(raw), 80)
@@ -121,13 +129,17 @@ def _expected_size(path: str) -> int | None:
 
 
 def is_complete(path: str) -> bool:
-    """True when a (plain) FITS file has all the bytes its headers announce."""
+    """True when a (plain) FITS file has all the bytes its headers announce. A header that
+    cannot be read (NAXIS1 = 'ten') counts as complete: the file is handed on once, and
+    opening it gives the user the reason, instead of failing at every poll."""
     if path.lower().endswith((".gz", ".fz")):
         return True  # compressed: rely on the size staying stable
     try:
         needed = _expected_size(path)
     except OSError:
         return False
+    except (ValueError, TypeError):
+        return True
     return needed is not None and os.path.getsize(path) >= needed
 
 
