@@ -85,3 +85,15 @@ def test_a_full_disk_or_a_locked_folder_is_one_clear_message(tmp_path, monkeypat
         save_edited(source, 0, 0, frame, tmp_path / "out.fits")
     assert source.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.fits"]
+
+
+def test_writing_through_a_symlink_keeps_the_link(tmp_path):
+    from skyglass.processing.io.fileio import atomic_write
+
+    target = tmp_path / "data" / "real.txt"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    atomic_write(link, lambda tmp: open(tmp, "w").write("new"), overwrite=True)
+    assert link.is_symlink() and target.read_text() == "new"

@@ -34,6 +34,8 @@ def atomic_write(
         Replace an existing file; if False and the file exists, raise SkyglassError.
     """
     path = os.fspath(path)
+    if os.path.islink(path):  # replace the file the link points to, not the link
+        path = os.path.realpath(path)
     if os.path.exists(path) and not overwrite:
         raise SkyglassError(f"{path}: already exists; choose another name or allow overwriting.")
     folder = os.path.dirname(os.path.abspath(path))
