@@ -355,3 +355,27 @@ def test_the_new_operations_are_in_the_edit_panel_and_replay(window, write_fits,
     path.write_text(json.dumps({"format": "skyglass-recipe", "version": 2, "steps": steps}))
     out = recipe.replay(recipe.load(path), src)
     assert out.data.shape == (32, 32) and np.isfinite(out.data).any()
+
+
+def test_richardson_lucy_is_scikit_image_and_stops_on_cancel():
+    """Cancel stopped nothing: 500 iterations ran on after it (issue 18, item 7)."""
+    from skimage import restoration
+
+    from skyglass.processing.editing.restoration import gaussian_psf, richardson_lucy
+    from skyglass.processing.progress import Cancelled
+
+    rng = np.random.default_rng(4)
+    image = rng.random((40, 50)) + 0.1
+    psf = gaussian_psf(2.5)
+    ours = richardson_lucy(image, psf, 12)
+    theirs = restoration.richardson_lucy(image, psf, num_iter=12, clip=False)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    calls = []
+
+    def cancel_after_three(fraction, message):
+        calls.append(message)
+        return len(calls) > 3
+
+    with pytest.raises(Cancelled):
+        richardson_lucy(image, psf, 500, cancel_after_three)
+    assert len(calls) == 4

@@ -289,6 +289,28 @@ def star_psf(data: np.ndarray, x: float, y: float, radius: int = 7) -> np.ndarra
     return stamp / stamp.sum()
 
 
+def richardson_lucy(
+    image: np.ndarray,
+    psf: np.ndarray,
+    iterations: int,
+    progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """Richardson-Lucy as scikit-image's ``richardson_lucy(clip=False)`` computes it (the
+    same arithmetic, equal in a test), with progress and Cancel between iterations: a
+    cancelled run of 500 iterations stops within one."""
+    from scipy.signal import convolve as fft_or_direct
+
+    image = np.asarray(image, np.float64)
+    psf = np.asarray(psf, np.float64)
+    estimate = np.full(image.shape, 0.5)
+    mirror = np.flip(psf)
+    for i in range(iterations):
+        report(progress, i / max(iterations, 1), f"Richardson-Lucy {i + 1}/{iterations}")
+        blurred = fft_or_direct(estimate, psf, mode="same") + 1e-12
+        estimate *= fft_or_direct(image / blurred, mirror, mode="same")
+    return estimate
+
+
 def deconvolve(
     data: np.ndarray,
     method: str = "wiener",
@@ -319,9 +341,7 @@ def deconvolve(
     elif method == "richardson-lucy":
 
         def fn(u):
-            return restoration.richardson_lucy(
-                np.clip(u, 0, None) + 1e-6, kernel, num_iter=int(iterations), clip=False
-            )
+            return richardson_lucy(np.clip(u, 0, None) + 1e-6, kernel, int(iterations), progress)
 
     else:
         raise InvalidParameterError(f"unknown deconvolution method {method!r}.")
