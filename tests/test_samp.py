@@ -187,3 +187,26 @@ def test_fetch_file_urls_and_refuses_others(tmp_path):
     assert fetch(file_url(str(p)), str(tmp_path)) == str(p)
     with pytest.raises(SkyglassError, match="ftp"):
         fetch("ftp://example.org/x.fits", str(tmp_path))
+
+
+def test_every_call_gets_a_reply_whatever_its_parameters(qtbot, window, hub, peer):
+    """A parameter of the wrong type raised in the slot and the caller never heard back
+    (issue 18, item 6)."""
+    assert window.samp.set_connected(True)
+    me = peer.skyglass_id()
+    calls = [
+        ("coord.pointAt.sky", "w1", {"ra": ["1"], "dec": "2"}),
+        ("coord.pointAt.sky", "w2", {"ra": "north", "dec": "2"}),
+        ("image.load.fits", "w3", {"url": {"a": "b"}}),
+        ("table.load.votable", "w4", {"url": ["x"]}),
+        ("ds9.set", "w5", {"cmd": ["zoom", "2"]}),
+    ]
+    for mtype, tag, params in calls:
+        peer.call(me, mtype, tag, **params)
+    for _, tag, _ in calls:
+        reply = _wait_reply(qtbot, peer, tag)
+        assert reply["samp.status"] == "samp.error", tag
+        assert reply["samp.error"]["samp.errortxt"], tag
+    peer.call(me, "ds9.get", "fine", cmd="zoom")  # and good calls still work
+    assert _wait_reply(qtbot, peer, "fine")["samp.status"] == "samp.ok"
+    assert window.isVisible()

@@ -3,6 +3,7 @@ star catalogue to the other tools (TOPCAT, Aladin, DS9)."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from PySide6 import QtCore
@@ -10,6 +11,8 @@ from PySide6 import QtCore
 from skyglass.model.workspace import Workspace
 from skyglass.processing.errors import SkyglassError
 from skyglass.samp_link import SampLink, fetch
+
+log = logging.getLogger(__name__)
 
 
 class SampController(QtCore.QObject):
@@ -70,6 +73,8 @@ class SampController(QtCore.QObject):
     # --------------------------------------------------------------- receive
     def _received(self, mtype: str, params: dict, msg_id) -> None:
         try:
+            if not isinstance(params, dict):
+                raise SkyglassError(f"{mtype}: the parameters must be a map.")
             if mtype in ("ds9.set", "ds9.get"):
                 self._ds9(mtype, params, msg_id)
                 return
@@ -78,11 +83,16 @@ class SampController(QtCore.QObject):
                 self.link.reply(msg_id)
                 return
             url = params.get("url")
-            if not url:
-                raise SkyglassError(f"{mtype} without a url.")
+            if not isinstance(url, str) or not url:
+                raise SkyglassError(f"{mtype} needs a 'url' parameter (a string).")
             self._fetch(url, lambda path: self._load(mtype, params, path, msg_id), msg_id)
-        except (SkyglassError, KeyError, ValueError) as exc:
+        except (SkyglassError, KeyError) as exc:
             self._failed(mtype, str(exc), msg_id)
+        except (ValueError, TypeError) as exc:  # a parameter of the wrong type or form
+            self._failed(mtype, f"a parameter has the wrong type or form ({exc}).", msg_id)
+        except Exception as exc:  # every call gets a reply, whatever it carried
+            log.exception("SAMP %s failed", mtype)
+            self._failed(mtype, f"{type(exc).__name__}: {exc}", msg_id)
 
     def _ds9(self, mtype: str, params: dict, msg_id) -> None:
         """DS9's own SAMP interface: ``cmd`` in DS9's command language; a get replies
