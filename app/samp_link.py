@@ -47,7 +47,9 @@ class SampLink(QtCore.QObject):
         super().__init__(parent)
         self.client = None
         self.hub = None  # the hub we started, if we had to
-        self._outbox = tempfile.mkdtemp(prefix="skyglass-samp-")
+        #: Files sent and received, made on first use (a start that never uses SAMP leaves
+        #: no empty folder behind) and removed on disconnecting.
+        self._outbox: str | None = None
 
     # ---------------------------------------------------------------- hub
     @property
@@ -117,8 +119,9 @@ class SampLink(QtCore.QObject):
             except Exception:
                 pass
             self.hub = None
-        shutil.rmtree(self._outbox, ignore_errors=True)
-        self._outbox = tempfile.mkdtemp(prefix="skyglass-samp-")
+        if self._outbox is not None:
+            shutil.rmtree(self._outbox, ignore_errors=True)
+            self._outbox = None
         self.statusChanged.emit("Disconnected from SAMP.")
 
     def clients(self, mtype: str | None = None) -> dict[str, str]:
@@ -165,12 +168,14 @@ class SampLink(QtCore.QObject):
 
     @property
     def outbox(self) -> str:
-        """This session's folder for files sent and downloaded."""
+        """This session's folder for files sent and downloaded (made on first use)."""
+        if self._outbox is None:
+            self._outbox = tempfile.mkdtemp(prefix="skyglass-samp-")
         return self._outbox
 
     def outbox_path(self, name: str) -> str:
         """A file name in this session's SAMP folder (removed at disconnect)."""
-        return os.path.join(self._outbox, os.path.basename(name))
+        return os.path.join(self.outbox, os.path.basename(name))
 
     def send(self, mtype: str, path: str, name: str, recipient: str | None = None) -> None:
         """Send ``path`` (a file on this machine) as ``mtype`` to every subscribed

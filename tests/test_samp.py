@@ -210,3 +210,17 @@ def test_every_call_gets_a_reply_whatever_its_parameters(qtbot, window, hub, pee
     peer.call(me, "ds9.get", "fine", cmd="zoom")  # and good calls still work
     assert _wait_reply(qtbot, peer, "fine")["samp.status"] == "samp.ok"
     assert window.isVisible()
+
+
+def test_a_start_without_samp_leaves_no_folder_behind(window, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    from skyglass.samp_link import SampLink
+
+    link = SampLink()
+    assert list(tmp_path.iterdir()) == []  # nothing made until a file is sent or fetched
+    folder = link.outbox
+    assert folder.startswith(str(tmp_path)) and link.outbox == folder
+    link.disconnect_hub()
+    assert list(tmp_path.iterdir()) == []
