@@ -39,3 +39,21 @@ def test_calibrate_auto_twice_in_one_folder(demo_night, tmp_path, skyglass_cli):
     assert not list(night.glob("*_cal_cal.fits"))
     master = fits.getheader(night / "master_bias.fits")
     assert master["NCOMBINE"] == len(demo_night.biases)  # not the earlier master as well
+
+
+def test_stacking_frames_without_exptime(tmp_path, skyglass_cli):
+    """It blamed darks ("needed to scale the dark") after combining; a stack needs none."""
+    import numpy as np
+
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"f{i}.fits"
+        fits.PrimaryHDU(np.full((10, 12), float(i), np.float32)).writeto(path)
+        paths.append(path)
+    out = tmp_path / "stack.fits"
+    run = skyglass_cli("stack", *paths, "-o", out, "--method", "mean", "--align", "none")
+    assert run.returncode == 0, run.stderr
+    assert "exposure unknown" in run.stdout
+    header = fits.getheader(out)
+    assert "EXPTIME" not in header and header["NCOMBINE"] == 3
+    np.testing.assert_allclose(fits.getdata(out), 1.0)

@@ -41,9 +41,14 @@ def run(args: argparse.Namespace) -> int:
     )
     result.write(args.output, overwrite=args.overwrite)
     progress.done()
+    exposure = (
+        f"EXPTIME {result.header['EXPTIME']:g} s (total {result.header['TOTEXP']:g} s)"
+        if "TOTEXP" in result.header
+        else "exposure unknown (no EXPTIME in every frame)"
+    )
     print(
         f"wrote {args.output}: {len(frames)} frames, {args.method}, aligned by {args.align}, "
-        f"EXPTIME {result.header['EXPTIME']:g} s (total {result.header['TOTEXP']:g} s)"
+        + exposure
     )
     return 0
 

@@ -157,13 +157,20 @@ def stack(
     )
     ref = frames[reference]
     header = ref.header.copy()
-    times = [exposure_time(f.header, f.name) for f in frames]
-    total = float(sum(times))
-    header["EXPTIME"] = (
-        total if opts.method == "sum" else total / len(times),
-        "[s] effective exposure of the stacked values",
-    )
-    header["TOTEXP"] = (total, "[s] total exposure combined")
+    try:
+        times = [exposure_time(f.header, f.name) for f in frames]
+    except SkyglassError:  # stacking needs no exposure time; the header just cannot say it
+        times = None
+    if times is not None:
+        total = float(sum(times))
+        header["EXPTIME"] = (
+            total if opts.method == "sum" else total / len(times),
+            "[s] effective exposure of the stacked values",
+        )
+        header["TOTEXP"] = (total, "[s] total exposure combined")
+    else:
+        for key in ("EXPTIME", "EXPOSURE", "TOTEXP"):
+            header.remove(key, ignore_missing=True)
     header["NCOMBINE"] = (len(frames), "number of frames stacked")
     header["IMAGETYP"] = (str(ref.header.get("IMAGETYP", "Light Frame")), "stacked")
     result = Frame(data, header, name="stack", sources=[f.name for f in frames])
