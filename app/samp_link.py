@@ -220,14 +220,31 @@ def file_url(path: str) -> str:
     return urllib.parse.urljoin("file:", urllib.request.pathname2url(os.path.abspath(path)))
 
 
-def fetch(url: str, folder: str, timeout: float = 60.0) -> str:
-    """A local path for ``url``: file URLs directly, http(s) downloaded into ``folder``.
+#: Downloads larger than this are refused (bytes); a camera frame is far smaller.
+MAX_DOWNLOAD = 2 * 1024**3
+#: A download that takes longer than this is abandoned (seconds, whole transfer).
+DOWNLOAD_DEADLINE = 300.0
+
+
+def fetch(
+    url: str,
+    folder: str,
+    timeout: float = 60.0,
+    max_bytes: int = MAX_DOWNLOAD,
+    deadline: float = DOWNLOAD_DEADLINE,
+) -> str:
+    """A local path for ``url``: file URLs directly, http(s) downloaded into ``folder``
+    under a name of its own (two URLs ending in the same name never share a file: the
+    first may be open, memory-mapped, in a frame).
 
     Raises
     ------
     SkyglassError
-        An unsupported scheme or a failed download.
+        An unsupported scheme, a failed download, one larger than ``max_bytes`` or slower
+        than ``deadline`` seconds (the partial file is removed).
     """
+    import time
+
     parts = urllib.parse.urlparse(url)
     if parts.scheme in ("", "file"):
         path = urllib.request.url2pathname(parts.path)
@@ -237,12 +254,32 @@ def fetch(url: str, folder: str, timeout: float = 60.0) -> str:
     if parts.scheme not in ("http", "https"):
         raise SkyglassError(f"SAMP: cannot read {parts.scheme}: URLs.")
     name = os.path.basename(parts.path) or "download.fits"
-    dest = os.path.join(folder, name)
+    stem, dot, ext = name.partition(".")
+    fd, dest = tempfile.mkstemp(prefix=f"{stem}-", suffix=dot + ext, dir=folder)
+    start, copied = time.monotonic(), 0
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
-            shutil.copyfileobj(response, out)
-    except OSError as exc:
-        raise SkyglassError(f"SAMP: cannot download {url} ({exc}).") from exc
+        with urllib.request.urlopen(url, timeout=timeout) as response, os.fdopen(fd, "wb") as out:
+            announced = response.headers.get("Content-Length")
+            if announced is not None and announced.isdigit() and int(announced) > max_bytes:
+                raise SkyglassError(
+                    f"SAMP: {url} is {int(announced) / 1e6:.0f} MB; the limit is "
+                    f"{max_bytes / 1e6:.0f} MB."
+                )
+            while chunk := response.read(1 << 20):
+                copied += len(chunk)
+                if copied > max_bytes:
+                    raise SkyglassError(f"SAMP: {url} is over the {max_bytes / 1e6:.0f} MB limit.")
+                if time.monotonic() - start > deadline:
+                    raise SkyglassError(f"SAMP: {url} took over {deadline:g} s; abandoned.")
+                out.write(chunk)
+    except BaseException as exc:
+        try:
+            os.unlink(dest)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise SkyglassError(f"SAMP: cannot download {url} ({exc}).") from exc
+        raise
     return dest
 
 

@@ -224,3 +224,32 @@ def test_a_start_without_samp_leaves_no_folder_behind(window, tmp_path, monkeypa
     assert folder.startswith(str(tmp_path)) and link.outbox == folder
     link.disconnect_hub()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_downloads_get_names_of_their_own_and_a_size_limit(tmp_path):
+    """Two URLs ending in the same name shared one file: the second download wrote into
+    the first frame's memory-mapped file (SIGBUS). Issue 18, item 2/6."""
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "frame.fits").write_bytes(b"x" * 5000)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/frame.fits"
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        first, second = fetch(url, str(inbox)), fetch(url, str(inbox))
+        assert first != second and first.endswith(".fits") and second.endswith(".fits")
+        with pytest.raises(SkyglassError, match="limit"):
+            fetch(url, str(inbox), max_bytes=1000)
+        assert sorted(p.name for p in inbox.iterdir()) == sorted(
+            os.path.basename(p) for p in (first, second)
+        )  # the refused download left nothing
+    finally:
+        server.shutdown()
