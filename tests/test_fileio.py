@@ -97,3 +97,20 @@ def test_writing_through_a_symlink_keeps_the_link(tmp_path):
     link.symlink_to(target)
     atomic_write(link, lambda tmp: open(tmp, "w").write("new"), overwrite=True)
     assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_a_killed_write_leaves_nothing_for_long(tmp_path):
+    """A kill during a save left a hidden temporary file for ever (issue 18)."""
+    import os
+    import time
+
+    from skyglass.processing.io.fileio import atomic_write
+
+    stale = tmp_path / ".skyglass-abc.fits"
+    stale.write_bytes(b"partial")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    fresh = tmp_path / ".skyglass-def.fits"  # another process writing right now
+    fresh.write_bytes(b"partial")
+    atomic_write(tmp_path / "out.txt", lambda tmp: open(tmp, "w").write("x"))
+    assert not stale.exists() and fresh.exists()

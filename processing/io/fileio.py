@@ -54,6 +54,7 @@ def atomic_write(
         os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
         log.info("wrote %s", path)
+        _remove_stale_temporaries(folder)
     except BaseException as exc:
         try:
             os.unlink(tmp)
@@ -62,6 +63,30 @@ def atomic_write(
         if isinstance(exc, OSError):
             raise SkyglassError(f"{path}: could not be written ({exc.strerror or exc}).") from exc
         raise
+
+
+#: A temporary file of ours older than this was left by a write that was killed.
+STALE_AFTER = 3600.0
+
+
+def _remove_stale_temporaries(folder: str) -> None:
+    """Remove ``.skyglass-*`` files a killed write left in ``folder`` (an hour old: a
+    write in progress elsewhere is never that old)."""
+    import time
+
+    now = time.time()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".skyglass-")]
+    except OSError:
+        return
+    for name in names:
+        full = os.path.join(folder, name)
+        try:
+            if now - os.path.getmtime(full) > STALE_AFTER:
+                os.unlink(full)
+                log.info("removed %s, left by an interrupted write", full)
+        except OSError:
+            pass
 
 
 def _final_mode(path: str) -> int:
