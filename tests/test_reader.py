@@ -218,3 +218,41 @@ def test_broken_raster(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage")
     with pytest.raises(ImageReadError, match="broken.png"):
         open_image(path)
+
+
+@pytest.mark.parametrize(
+    "cards",
+    [
+        {"CD1_1": 0.0, "CD1_2": 0.0, "CD2_1": 0.0, "CD2_2": 0.0},  # all zero
+        {"CD1_1": 1e-4, "CD1_2": 1e-4, "CD2_1": 1e-4, "CD2_2": 1e-4},  # rank 1
+        {"CD1_1": -1e-4, "CD1_2": 0.0, "CD2_1": 0.0, "CD2_2": 1e-4, "CRVAL2": 95.0},  # Dec > 90
+    ],
+)
+def test_a_broken_wcs_is_no_wcs_and_stars_still_run(tmp_path, cards, skyglass_cli):
+    """A singular CD matrix or Dec > 90 made `stars` fail with an internal error."""
+    from astropy.io import fits
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(100, 5, (64, 64)).astype(np.float32)
+    data[30:33, 30:33] += 500
+    header = fits.Header(
+        {
+            "CTYPE1": "RA---TAN",
+            "CTYPE2": "DEC--TAN",
+            "CRPIX1": 32.0,
+            "CRPIX2": 32.0,
+            "CRVAL1": 150.0,
+            "CRVAL2": 2.0,
+        }
+    )
+    header.update(cards)
+    path = tmp_path / "broken_wcs.fits"
+    fits.PrimaryHDU(data, header).writeto(path)
+    from skyglass.processing.io.reader import open_image
+
+    image = open_image(str(path))
+    assert image.wcs is None
+    image.close()
+    run = skyglass_cli("stars", path)
+    assert run.returncode == 0, run.stderr
+    assert "internal error" not in run.stderr

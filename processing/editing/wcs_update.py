@@ -93,12 +93,18 @@ def drop_wcs(header: fits.Header, reason: str) -> fits.Header:
 
 
 def pixel_to_sky(header: fits.Header, x: np.ndarray, y: np.ndarray):
-    """Sky positions (degrees) of 0-based pixel positions, or None without a WCS."""
-    from astropy.wcs import WCS, FITSFixedWarning
+    """Sky positions (degrees) of 0-based pixel positions, or None without a usable WCS
+    (a singular or all-zero CD matrix, Dec beyond the pole: no sky positions, no crash)."""
+    from skyglass.processing.io.reader import celestial_wcs
 
     if not has_wcs(header):
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FITSFixedWarning)
-        w = WCS(header, naxis=2)
-    return w.all_pix2world(np.asarray(x, float), np.asarray(y, float), 0)
+    w = celestial_wcs(header)
+    if w is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return w.all_pix2world(np.asarray(x, float), np.asarray(y, float), 0)
+    except Exception:  # wcslib refuses these pixels: the catalogue has no sky columns
+        return None
