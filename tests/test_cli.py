@@ -187,3 +187,20 @@ def test_window_options_parse():
     assert args.files == ["a.fits", "b.fits"] and args.follow == "/data/tonight" and args.samp
     args = window_parser().parse_intermixed_args([])
     assert args.files == [] and args.follow is None and not args.samp
+
+
+def test_a_message_of_several_lines_is_printed_on_one(capsys, monkeypatch):
+    """wcslib's messages span several lines, with file and line numbers (issue 18)."""
+    from skyglass.cli import entry
+    from skyglass.processing.errors import SkyglassError
+
+    def fail(argv):
+        raise SkyglassError("ERROR 3 in wcsset():\n  Linear transformation\n  matrix is singular.")
+
+    monkeypatch.setattr(entry, "dispatch", fail)
+    assert entry.main(["info", "x.fits"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert (
+        err == "skyglass: error: ERROR 3 in wcsset(): Linear transformation matrix is singular.\n"
+    )

@@ -77,6 +77,11 @@ def _silence_stdout() -> None:
         pass
 
 
+def one_line(exc: BaseException) -> str:
+    """The message on one line (wcslib's span several, with file and line numbers)."""
+    return " ".join(str(exc).split())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``skyglass`` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -92,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return BROKEN_PIPE_STATUS
     except SkyglassError as exc:
-        print(f"skyglass: error: {exc}", file=sys.stderr)
+        print(f"skyglass: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except MemoryError:
         print("skyglass: error: not enough memory for this image.", file=sys.stderr)
@@ -101,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         print("skyglass: interrupted", file=sys.stderr)
         return 130
     except InterruptedError as exc:
-        print(f"skyglass: error: {exc}", file=sys.stderr)
+        print(f"skyglass: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: say so in one line, never a traceback
         log.debug("internal error", exc_info=True)
         print(
-            f"skyglass: error: internal error ({type(exc).__name__}: {exc}); please report it "
+            f"skyglass: error: internal error ({type(exc).__name__}: {one_line(exc)}); "
+            "please report it "
             "(run again with --debug for the details).",
             file=sys.stderr,
         )
