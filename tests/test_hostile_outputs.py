@@ -57,3 +57,22 @@ def test_stacking_frames_without_exptime(tmp_path, skyglass_cli):
     header = fits.getheader(out)
     assert "EXPTIME" not in header and header["NCOMBINE"] == 3
     np.testing.assert_allclose(fits.getdata(out), 1.0)
+
+
+def test_a_recipe_that_would_need_gigabytes_is_refused_first(tmp_path, skyglass_cli):
+    """rescale 16 twice or resize 20000 on an 80 x 64 image took 2.7-3.1 GB (issue 18)."""
+    import json
+
+    import numpy as np
+
+    image = tmp_path / "small.fits"
+    fits.PrimaryHDU(np.ones((64, 80), np.float32)).writeto(image)
+    for steps in (
+        [{"op": "rescale", "params": {"factor": 16}}] * 2,
+        [{"op": "resize", "params": {"width": 20000, "height": 20000}}],
+    ):
+        recipe = tmp_path / "r.json"
+        recipe.write_text(json.dumps({"format": "skyglass-recipe", "version": 2, "steps": steps}))
+        run = skyglass_cli("replay", recipe, image, "-o", tmp_path / "o.fits", "--overwrite")
+        assert run.returncode == 2 and "million" in run.stderr, run.stderr
+        assert not (tmp_path / "o.fits").exists()

@@ -150,6 +150,20 @@ def crop(data: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarr
     return data[y0 - 1 : y1, x0 - 1 : x1].copy(), translation(-(x0 - 1), -(y0 - 1))
 
 
+#: The largest result a geometric edit may make (pixels): 16384 x 8192, 512 MB as float32
+#: (scikit-image works in float64 on top). Beyond it a recipe value is surely a mistake.
+MAX_OUTPUT_PIXELS = 2**27
+
+
+def check_output_size(width: int, height: int) -> None:
+    """InvalidParameterError, before any work, for a result too large to hold."""
+    if width * height > MAX_OUTPUT_PIXELS:
+        raise InvalidParameterError(
+            f"the result would be {width} x {height} pixels ({width * height / 1e6:.0f} "
+            f"million); the limit is {MAX_OUTPUT_PIXELS / 1e6:.0f} million."
+        )
+
+
 def resize(
     data: np.ndarray,
     width: int,
@@ -164,6 +178,7 @@ def resize(
     width, height = int(width), int(height)
     if width < 1 or height < 1:
         raise InvalidParameterError("the new size must be at least 1 x 1 pixels.")
+    check_output_size(width, height)
     filled, bad = fill_nan(data)
     out = sk_resize(
         filled,
@@ -244,8 +259,7 @@ def output_geometry(
     if output == "size":
         if width < 1 or height < 1:
             raise InvalidParameterError("type the output's width and height (pixels).")
-        if width * height > 40000 * 40000:
-            raise InvalidParameterError("the output would be larger than 40000 x 40000 pixels.")
+        check_output_size(int(width), int(height))
         return forward, (int(height), int(width))
     if output != "fit":
         raise InvalidParameterError(f"output must be one of {', '.join(OUTPUTS)}.")
@@ -257,8 +271,7 @@ def output_geometry(
         raise InvalidParameterError("the transformed image does not fit in a finite area.")
     w = int(math.ceil(px.max() - px.min() - 1e-9))
     h = int(math.ceil(py.max() - py.min() - 1e-9))
-    if w * h > 40000 * 40000:
-        raise InvalidParameterError("the transformed image would be larger than 40000 x 40000.")
+    check_output_size(w, h)
     shift = np.array([[1.0, 0, -0.5 - px.min()], [0, 1.0, -0.5 - py.min()], [0, 0, 1.0]])
     return shift @ forward, (max(h, 1), max(w, 1))
 
@@ -361,8 +374,7 @@ def perspective(
     )
     if w < 2 or h < 2:
         raise InvalidParameterError("the four points are too close together.")
-    if w * h > 40000 * 40000:
-        raise InvalidParameterError("the rectangle would be larger than 40000 x 40000 pixels.")
+    check_output_size(w, h)
     dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float)
     try:
         tform = ProjectiveTransform.from_estimate(pts, dst)
