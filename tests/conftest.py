@@ -148,3 +148,20 @@ def hub(private_hub):
     h.start(wait=False)
     yield h
     h.stop()
+
+
+@pytest.fixture
+def save_through(window, monkeypatch):
+    """``save_through(action, path)``: trigger a File menu item whose save dialog the user
+    answers with ``path`` (as a person does: the menu, then the dialog)."""
+    from PySide6 import QtWidgets
+
+    def _save(action: str, path) -> None:
+        monkeypatch.setattr(
+            QtWidgets.QFileDialog,
+            "getSaveFileName",
+            staticmethod(lambda *a, **k: (str(path), "")),
+        )
+        window.menus[action].trigger()
+
+    return _save

@@ -35,7 +35,7 @@ def test_to_grey_matches_scikit_image():
         apply_operation(Frame(rgb[..., 0], fits.Header()), "to_grey")
 
 
-def test_colour_image_edits_in_the_window(qtbot, window, colour_png, tmp_path):
+def test_colour_image_edits_in_the_window(qtbot, window, colour_png, tmp_path, save_through):
     path, rgb = colour_png
     window.files.open_file(str(path))
     doc = window.workspace.current.document
@@ -48,12 +48,12 @@ def test_colour_image_edits_in_the_window(qtbot, window, colour_png, tmp_path):
     for i in range(3):
         np.testing.assert_allclose(doc.image.cube.plane(i)[:, :], shown_before[i][:, ::-1] * 2)
     out = tmp_path / "colour.fits"
-    assert window.editing.save_as(str(out))
+    save_through("save_as", out)
     cube = fits.getdata(out)
     assert cube.shape == (3, 24, 40)
     np.testing.assert_allclose(cube[0], shown_before[0][:, ::-1] * 2)
     recipe = tmp_path / "colour.json"
-    window.editing.export_recipe(str(recipe))
+    save_through("export_recipe", recipe)
     replayed = tmp_path / "replayed.fits"
     assert main(["replay", str(recipe), str(path), "-o", str(replayed)]) == 0
     np.testing.assert_array_equal(fits.getdata(replayed), cube)

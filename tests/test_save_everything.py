@@ -85,16 +85,16 @@ def test_window_save_as_keeps_every_hdu_and_plane(qtbot, window, four_hdus, tmp_
 
 
 def test_window_asks_when_an_edit_changes_the_plane_shape(
-    qtbot, window, four_hdus, tmp_path, monkeypatch
+    qtbot, window, four_hdus, tmp_path, monkeypatch, save_through
 ):
     window.files.open_file(str(four_hdus), hdu="SCI")
     apply(qtbot, window, "crop", box=[1, 1, 10, 10])
     out = tmp_path / "cropped.fits"
     monkeypatch.setattr(dialogs, "ask_cube_shape", lambda parent, why: "cancel")
-    assert not window.editing.save_as(str(out))
+    save_through("save_as", out)
     assert not out.exists() and window.workspace.current.document.dirty
     monkeypatch.setattr(dialogs, "ask_cube_shape", lambda parent, why: "all")
-    window.editing.save_as(str(out))
+    save_through("save_as", out)
     qtbot.waitUntil(lambda: not window.workspace.current.document.dirty, timeout=30000)
     with fits.open(out) as hdul, fits.open(four_hdus) as orig:
         assert hdul["SCI"].data.shape == (3, 10, 10)
@@ -288,7 +288,9 @@ def ccd_file(tmp_path):
     return path, data, sigma, mask
 
 
-def test_ccddata_uncertainty_and_mask_survive_a_window_edit(qtbot, window, ccd_file, tmp_path):
+def test_ccddata_uncertainty_and_mask_survive_a_window_edit(
+    qtbot, window, ccd_file, tmp_path, save_through
+):
     from astropy.nddata import CCDData
 
     path, data, sigma, mask = ccd_file
@@ -296,7 +298,7 @@ def test_ccddata_uncertainty_and_mask_survive_a_window_edit(qtbot, window, ccd_f
     apply(qtbot, window, "flip_x")
     apply(qtbot, window, "arithmetic", operator="multiply", value=3.0)
     out = tmp_path / "edited.fits"
-    assert window.editing.save_as(str(out))
+    save_through("save_as", out)
     back = CCDData.read(out)
     np.testing.assert_allclose(back.data, data[:, ::-1] * 3.0, rtol=1e-6)
     np.testing.assert_allclose(back.uncertainty.array, sigma[:, ::-1] * 3.0, rtol=1e-6)
@@ -334,7 +336,9 @@ def test_uncertainty_resampled_or_dropped_with_a_reason(ccd_file, tmp_path, skyg
         assert any("uncertainty dropped" in h for h in hdul[0].header["HISTORY"])
 
 
-def test_header_window_edits_are_undoable_and_keep_integer_data(qtbot, window, four_hdus, tmp_path):
+def test_header_window_edits_are_undoable_and_keep_integer_data(
+    qtbot, window, four_hdus, tmp_path, save_through
+):
     window.files.open_file(str(four_hdus), hdu="SCI")
     window.menus["header"].trigger()
     dialog = window.files.header_dialog
@@ -365,7 +369,7 @@ def test_header_window_edits_are_undoable_and_keep_integer_data(qtbot, window, f
     dialog.hdu.setCurrentIndex(2)
     assert not dialog.editor.isEnabled()  # only the image shown is edited
     out = tmp_path / "header-only.fits"
-    assert window.editing.save_as(str(out))
+    save_through("save_as", out)
     with (
         fits.open(four_hdus, do_not_scale_image_data=True) as a,
         fits.open(out, do_not_scale_image_data=True) as b,
@@ -376,7 +380,7 @@ def test_header_window_edits_are_undoable_and_keep_integer_data(qtbot, window, f
         np.testing.assert_array_equal(b["SCI"].data, a["SCI"].data)
     # A header edit replays from a recipe like any other step.
     recipe = tmp_path / "r.json"
-    window.editing.export_recipe(str(recipe))
+    save_through("export_recipe", recipe)
     assert '"header"' in recipe.read_text()
 
 
@@ -471,7 +475,9 @@ def test_calibrate_uncertainty_matches_ccdproc(demo_night, tmp_path, skyglass_cl
     assert run.returncode == 2 and "gain" in run.stderr
 
 
-def test_every_plane_from_the_start_in_the_window_and_replay(qtbot, window, four_hdus, tmp_path):
+def test_every_plane_from_the_start_in_the_window_and_replay(
+    qtbot, window, four_hdus, tmp_path, save_through
+):
     from skyglass.cli import main
 
     window.files.open_file(str(four_hdus), hdu="SCI")
@@ -487,13 +493,13 @@ def test_every_plane_from_the_start_in_the_window_and_replay(qtbot, window, four
     window.toolbar.plane_spin.setValue(3)  # the view moves through the edited cube
     assert window.workspace.current.document.image.plane_index == 2
     out = tmp_path / "cropped-cube.fits"
-    assert window.editing.save_as(str(out))
+    save_through("save_as", out)
     with fits.open(out) as hdul, fits.open(four_hdus) as orig:
         assert hdul["SCI"].data.shape == (3, 10, 10)
         np.testing.assert_allclose(hdul["SCI"].data, orig["SCI"].data[:, 2:12, 1:11])
         np.testing.assert_array_equal(hdul["ERR"].data, orig["ERR"].data)
     recipe = tmp_path / "cube.json"
-    window.editing.export_recipe(str(recipe))
+    save_through("export_recipe", recipe)
     assert '"plane": "all"' in recipe.read_text()
     replayed = tmp_path / "replayed.fits"
     assert main(["replay", str(recipe), str(four_hdus), "-o", str(replayed)]) == 0
@@ -518,16 +524,16 @@ def test_a_crop_shows_the_whole_cropped_image(qtbot, window, demo_night):
     assert abs(rect.center().x() - 50) < 1 and abs(rect.center().y() - 25) < 1
 
 
-def test_save_as_writes_what_the_name_says(qtbot, window, demo_night, tmp_path):
+def test_save_as_writes_what_the_name_says(qtbot, window, demo_night, tmp_path, save_through):
     window.files.open_file(demo_night.lights[0])
     apply(qtbot, window, "flip_y")
     shown = window.workspace.current.document.image.data[:, :].copy()
     errors = []
     window.editing.show_error = errors.append
-    assert not window.editing.save_as(str(tmp_path / "edited.png"))
+    save_through("save_as", tmp_path / "edited.png")
     assert errors and "Export" in errors[0] and not (tmp_path / "edited.png").exists()
     for name in ("edited.fz", "edited.fits.gz"):
-        assert window.editing.save_as(str(tmp_path / name))
+        save_through("save_as", tmp_path / name)
         head = (tmp_path / name).read_bytes()[:6]
         with fits.open(tmp_path / name) as hdul:
             image = next(h for h in hdul if h.data is not None)
@@ -547,12 +553,14 @@ def odd_header_file(path):
     return path
 
 
-def test_edits_of_a_file_with_odd_cards_can_be_saved(qtbot, window, tmp_path, skyglass_cli):
+def test_edits_of_a_file_with_odd_cards_can_be_saved(
+    qtbot, window, tmp_path, skyglass_cli, save_through
+):
     source = odd_header_file(tmp_path / "odd.fits")
     window.files.open_file(str(source))
     apply(qtbot, window, "flip_x")
     out = tmp_path / "saved.fits"
-    assert window.editing.save_as(str(out))
+    save_through("save_as", out)
     header = fits.getheader(out)
     assert header["OBJECT"] == "M 13" and "BAD KEY" not in header
     history = " ".join(header["HISTORY"])
