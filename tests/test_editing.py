@@ -366,3 +366,10 @@ def test_parameter_converters_per_kind():
     assert Param("box", "box").convert([1, 2, 3.6, 4], "crop") == (1, 2, 4, 4)
     with pytest.raises(InvalidParameterError):
         Param("box", "box").convert([1, 2, 3], "crop")
+
+
+def test_a_number_typed_for_a_numeric_choice_is_that_choice():
+    """A hand-written recipe with "turns": 90 was told turns must be one of 90, 180, 270."""
+    assert REGISTRY["rotate90"].resolve({"turns": 90})["turns"] == "90"
+    with pytest.raises(InvalidParameterError, match="must be one of"):
+        REGISTRY["rotate90"].resolve({"turns": 45})

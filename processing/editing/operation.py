@@ -84,6 +84,9 @@ class Param:
         if value is None and self.kind in ("point", "path"):
             return None
         if self.kind == "choice":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                # A recipe written by hand says 90 where the choice is the text "90".
+                value = value if value in self.choices else f"{value:g}"
             if value not in self.choices:
                 raise InvalidParameterError(
                     f"{op}: {self.name} must be one of {', '.join(map(str, self.choices))}."

@@ -401,6 +401,7 @@ def celestial_wcs(header: fits.Header):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", fits.verify.VerifyWarning)  # cards astropy fixes
         try:
             wcs = WCS(header)
         except Exception:
