@@ -570,3 +570,16 @@ def test_edits_of_a_file_with_odd_cards_can_be_saved(
     run = skyglass_cli("replay", recipe, source, "-o", tmp_path / "r.fits")
     assert run.returncode == 0, run.stderr
     assert "dropped" in run.stderr  # the user is told what was fixed
+
+
+def test_edits_of_a_file_deleted_meanwhile_are_still_saved(qtbot, window, tmp_path, save_through):
+    path = tmp_path / "gone.fits"
+    fits.PrimaryHDU(np.arange(12, dtype=np.float32).reshape(3, 4)).writeto(path)
+    window.files.open_file(str(path))
+    apply(qtbot, window, "flip_x")
+    path.unlink()
+    out = tmp_path / "kept.fits"
+    save_through("save_as", out)
+    np.testing.assert_array_equal(fits.getdata(out), np.arange(12).reshape(3, 4)[:, ::-1])
+    assert "gone" in window.statusBar().currentMessage()
+    assert not window.workspace.current.document.dirty

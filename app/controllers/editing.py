@@ -220,6 +220,13 @@ class EditingController(QtCore.QObject):
     def _write(self, doc, frame, path: str, catalog, all_planes=None) -> list[str]:
         """Write the edited image; for a FITS source every other HDU and plane goes with it."""
         source = doc.source
+        if source.is_fits and not os.path.isfile(doc.path):
+            # The file went away since it was opened: keep the edits, say what was lost.
+            frame.write(path, overwrite=True, catalog=catalog)
+            return [
+                "0 PRIMARY: the edited image alone (the opened file is gone, so its other "
+                "HDUs and planes could not be copied)"
+            ]
         if source.is_fits:
             return save_edited(
                 doc.path,
@@ -239,6 +246,8 @@ class EditingController(QtCore.QObject):
         doc.mask_dirty = False
         kept = sum(1 for line in lines if "kept as it was" in line)
         extra = f" ({kept} other HDU{'s' if kept != 1 else ''} kept as they were)" if kept else ""
+        if "is gone" in lines[0]:
+            extra = ": the edited image alone, the opened file is gone"
         self.window.statusBar().showMessage(f"Saved {path}{extra}", 8000)
         self.historyChanged.emit()
 
