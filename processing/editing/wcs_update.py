@@ -95,7 +95,7 @@ def drop_wcs(header: fits.Header, reason: str) -> fits.Header:
 def pixel_to_sky(header: fits.Header, x: np.ndarray, y: np.ndarray):
     """Sky positions (degrees) of 0-based pixel positions, or None without a usable WCS
     (a singular or all-zero CD matrix, Dec beyond the pole: no sky positions, no crash)."""
-    from skyglass.processing.io.reader import celestial_wcs
+    from skyglass.processing.io.sky import celestial_wcs
 
     if not has_wcs(header):
         return None

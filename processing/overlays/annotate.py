@@ -161,7 +161,7 @@ def save_annotated(
 
 
 def _wcs(header):
-    from skyglass.processing.io.reader import celestial_wcs
+    from skyglass.processing.io.sky import celestial_wcs
 
     return celestial_wcs(header)
 
