@@ -310,10 +310,11 @@ class Ds9Commands:
         if not words:
             raise Ds9Error("regions: load FILE, save FILE, delete all, or a region")
         verb = words[0].lower()
+        shape = state.document.image.shape
         if verb == "load":
             if len(words) < 2:
                 raise Ds9Error("regions load: which file?")
-            ws.set_regions([*state.regions, *read_regions(words[-1], state.wcs)])
+            ws.set_regions([*state.regions, *read_regions(words[-1], state.wcs, shape)])
         elif verb == "save":
             if len(words) < 2:
                 raise Ds9Error("regions save: which file?")
@@ -322,9 +323,11 @@ class Ds9Commands:
         elif verb == "delete" or verb == "deleteall":
             ws.set_regions([])
         elif verb == "command":
-            ws.set_regions([*state.regions, *parse_regions(" ".join(words[1:]), state.wcs)])
+            text = " ".join(words[1:])
+            ws.set_regions([*state.regions, *parse_regions(text, state.wcs, shape=shape)])
         else:  # a region itself: "circle 100 100 20"
-            ws.set_regions([*state.regions, *parse_regions(" ".join(words), state.wcs)])
+            text = " ".join(words)
+            ws.set_regions([*state.regions, *parse_regions(text, state.wcs, shape=shape)])
 
     def _get_regions(self, args: list[str]) -> str:
         from skyglass.processing.measure.regionstats import regions_text

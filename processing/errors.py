@@ -15,5 +15,13 @@ class ImageReadError(SkyglassError):
     """A file could not be read as an image (not FITS, truncated, no image, unsupported)."""
 
 
+class ImageTooLargeError(ImageReadError):
+    """An image bigger than the memory budget; ``factor`` is the binning that would fit."""
+
+    def __init__(self, message: str, factor: int) -> None:
+        super().__init__(message)
+        self.factor = factor
+
+
 class InvalidParameterError(SkyglassError, ValueError):
     """A parameter given by the user is out of range or malformed."""

@@ -165,3 +165,12 @@ def save_through(window, monkeypatch):
         window.menus[action].trigger()
 
     return _save
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--hostile-full",
+        action="store_true",
+        default=False,
+        help="run issue 18's whole generated corpus (CI runs a sample)",
+    )

@@ -106,7 +106,7 @@ def _selected_stats(args, image) -> dict:
         from skyglass.processing.measure.masks import from_regions
         from skyglass.processing.measure.regionstats import read_regions
 
-        regions = read_regions(args.region, image.wcs)
+        regions = read_regions(args.region, image.wcs, image.shape)
         mask |= from_regions(image.shape, include=regions)
     return masked_stats(image.data, mask)
 

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if args.regions:
         from skyglass.processing.measure.regionstats import read_regions
 
-        ann.regions = read_regions(args.regions, image.wcs)
+        ann.regions = read_regions(args.regions, image.wcs, image.shape)
     if args.compass and image.wcs is None:
         print("skyglass: note: no WCS, so no compass or scale bar", file=sys.stderr)
     if args.colorbar and composite:

@@ -11,7 +11,7 @@ from skyglass import dialogs
 from skyglass.model.document import ImageDocument
 from skyglass.model.workspace import FrameState, Workspace
 from skyglass.processing.display.view import convert_view
-from skyglass.processing.errors import SkyglassError
+from skyglass.processing.errors import ImageTooLargeError, SkyglassError
 
 MAX_RECENT = 10
 
@@ -89,13 +89,19 @@ class FilesController(QtCore.QObject):
         bool
             True when the file is now shown.
         """
-        from skyglass.processing.io.reader import open_image
-
         current = self.ws.current
         if not new_frame and current is not None and not self.may_close(current):
             return False
+        return self._load(path, hdu, new_frame)
+
+    def _load(self, path: str, hdu: int | str | None, new_frame: bool) -> bool:
+        from skyglass.processing.io.reader import open_image
+
+        current = self.ws.current
         try:
             image = open_image(path, hdu=hdu)
+        except ImageTooLargeError as exc:
+            return self._offer_binned(path, hdu, exc, new_frame)
         except SkyglassError as exc:
             self.show_error(str(exc))
             return False
@@ -111,6 +117,19 @@ class FilesController(QtCore.QObject):
         self.remember_recent(path)
         self.qsettings.setValue("files/last_dir", os.path.dirname(os.path.abspath(path)))
         return True
+
+    def _offer_binned(self, path: str, hdu, exc: ImageTooLargeError, new_frame: bool) -> bool:
+        """An image over the memory budget: offer the binned view the message names."""
+        answer = QtWidgets.QMessageBox.question(
+            self.window,
+            "Image too large",
+            f"{exc}\n\nOpen it binned {exc.factor} x {exc.factor} instead?",
+            QtWidgets.QMessageBox.StandardButton.Open | QtWidgets.QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QtWidgets.QMessageBox.StandardButton.Open:
+            return False
+        spec = path if hdu is None else f"{path}[{hdu}]"
+        return self._load(f"{spec}[bin={exc.factor}]", None, new_frame)
 
     def open_hdu(self, index: int) -> None:
         """Show HDU ``index`` of the current file (in the same frame)."""

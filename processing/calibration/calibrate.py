@@ -17,6 +17,7 @@ from astropy.io import fits
 from skyglass.processing import __version__
 from skyglass.processing.calibration.combine import CombineOptions, combine
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
+from skyglass.processing.io.cards import header_number
 from skyglass.processing.io.frame import Frame, exposure_time
 from skyglass.processing.io.reader import open_image
 from skyglass.processing.progress import ProgressCallback, report, scaled
@@ -301,10 +302,9 @@ class CalibrationOptions:
 
 def _header_number(header: fits.Header, keys: tuple[str, ...]) -> float | None:
     for key in keys:
-        try:
-            return float(header[key])
-        except (KeyError, TypeError, ValueError):
-            continue
+        value = header_number(header, key)
+        if value is not None:
+            return value
     return None
 
 
@@ -467,8 +467,8 @@ def _cosmic_rays(data: np.ndarray, header: fits.Header, opts: CalibrationOptions
 
         from skyglass.processing.measure.stars import estimate_fwhm
 
-        gain = float(header.get("GAIN", 1.0) or 1.0)
-        rdnoise = float(header.get("RDNOISE", 5.0) or 5.0)
+        gain = header_number(header, "GAIN") or 1.0
+        rdnoise = header_number(header, "RDNOISE") or 5.0
         # A PSF model at the image's own FWHM (fsmode="convolve") keeps L.A.Cosmic off the
         # cores of bright stars; the default median fine structure flagged them.
         fwhm = estimate_fwhm(work)

@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from skyglass.processing.errors import SkyglassError
+from skyglass.processing.io.cards import header_number
+from skyglass.processing.io.fitsscan import HeaderProblem, scan
 from skyglass.processing.io.formats import patterns
-
-_BLOCK = 2880
 
 
 @dataclass
@@ -51,10 +51,7 @@ def frame_quality(path: str, threshold: float = 5.0) -> FrameQuality:
         image = open_image(path)
         h = image.header
         q.date_obs = str(h.get("DATE-OBS", ""))
-        try:
-            q.exptime = float(h["EXPTIME"]) if "EXPTIME" in h else None
-        except (TypeError, ValueError):
-            q.exptime = None
+        q.exptime = header_number(h, "EXPTIME")
         q.filter = str(h.get("FILTER", "")).strip()
         q.object = str(h.get("OBJECT", "")).strip()
         sample = grid_sample(image.data, 500_000)
@@ -62,7 +59,7 @@ def frame_quality(path: str, threshold: float = 5.0) -> FrameQuality:
             _, med, std = sigma_clipped_stats(sample, sigma=3.0, maxiters=5)
             q.sky, q.noise = float(med), float(std)
         data = np.asarray(image.data[:, :], dtype=np.float32)
-        level = float(h.get("SATURATE", 0) or 0) or None
+        level = header_number(h, "SATURATE") or None
         if level is None and image.hdus[image.hdu_index].dtype in ("uint16", "int16"):
             level = 65535.0 if image.hdus[image.hdu_index].dtype == "uint16" else 32767.0
         if level is not None:
@@ -80,51 +77,19 @@ def frame_quality(path: str, threshold: float = 5.0) -> FrameQuality:
     return q
 
 
-#: Header bytes read per HDU before a header without END is taken as broken (200 blocks).
-_MAX_HEADER = 200 * 2880
-
-
 def _expected_size(path: str) -> int | None:
     """Bytes a FITS file needs according to its headers (None if a header is incomplete)."""
-    from astropy.io import fits
-
-    size = os.path.getsize(path)
-    offset = 0
     with open(path, "rb") as fh:
         if fh.read(9) != b"SIMPLE  =":
-            return size  # not FITS: nothing to wait for; opening it says what it is
-        while offset < size:
-            fh.seek(offset)
-            raw = b""
-            while True:  # read header blocks until the END card
-                block = fh.read(_BLOCK)
-                if len(block) < _BLOCK:
-                    return None
-                if len(raw) > _MAX_HEADER:
-                    return size  # no END in sight: a broken header, not a file being written
-                raw += block
-                if b"END" + b" " * 77 in [
-                    raw[i : i + 80] for i in range(len(raw) - _BLOCK, len(raw), 80)
-                ]:
-                    break
-            try:
-                header = fits.Header.fromstring(raw.decode("ascii", errors="replace"))
-            except Exception:
-                return None
-            naxis = int(header.get("NAXIS", 0))
-            n = 1
-            for i in range(1, naxis + 1):
-                n *= int(header.get(f"NAXIS{i}", 0))
-            bitpix = abs(int(header.get("BITPIX", 8)))
-            data = (
-                (bitpix // 8)
-                * int(header.get("GCOUNT", 1))
-                * (int(header.get("PCOUNT", 0)) + (n if naxis else 0))
-            )
-            data = (data + _BLOCK - 1) // _BLOCK * _BLOCK
-            offset += len(raw) + data
-            if offset >= size:
-                return offset
+            return os.path.getsize(path)  # not FITS: opening it says what it is
+    offset = 0
+    try:
+        for hdu in scan(path):
+            offset += hdu.header_bytes + hdu.padded_bytes
+    except EOFError:
+        return None
+    except HeaderProblem:
+        return os.path.getsize(path)  # a broken header, not a file being written
     return offset
 
 
@@ -138,8 +103,6 @@ def is_complete(path: str) -> bool:
         needed = _expected_size(path)
     except OSError:
         return False
-    except (ValueError, TypeError):
-        return True
     return needed is not None and os.path.getsize(path) >= needed
 
 

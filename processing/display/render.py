@@ -131,13 +131,19 @@ class LutApplier:
         # DS9's order of operations, (v - low) / (high - low) * (size - 1) + 0.5: in float32
         # it is exact where DS9's double arithmetic is (a value half-way between the
         # limits lands on the middle entry), which a single pre-computed scale is not.
-        np.subtract(data, np.float32(low), out=t, casting="unsafe")
-        if high > low:
-            np.divide(t, np.float32(high - low), out=t)
-            np.multiply(t, np.float32(size - 1), out=t)
-        else:
-            np.multiply(t, np.float32(0.0), out=t)  # keeps NaN/Inf so they are found below
-        np.add(t, np.float32(0.5), out=t)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isfinite(np.float32(high) - np.float32(low)):
+                # Limits near float32's range (+-3e38): their difference overflows, so
+                # this rare image is scaled in float64.
+                t[...] = (data.astype(np.float64) - low) / (high - low) * (size - 1) + 0.5
+            else:
+                np.subtract(data, np.float32(low), out=t, casting="unsafe")
+                if high > low:
+                    np.divide(t, np.float32(high - low), out=t)
+                    np.multiply(t, np.float32(size - 1), out=t)
+                else:  # keeps NaN/Inf so they are found below
+                    np.multiply(t, np.float32(0.0), out=t)
+                np.add(t, np.float32(0.5), out=t)
         # One cheap pass finds whether any NaN or Inf is present (a huge but finite sum
         # only sends us down the exact path below, it never hides a bad pixel).
         bad = None if np.isfinite(t.sum()) else ~np.isfinite(t)

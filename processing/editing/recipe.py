@@ -18,7 +18,7 @@ from skyglass.processing.editing.history import Step
 from skyglass.processing.editing.registry import apply_operation, get
 from skyglass.processing.errors import SkyglassError
 from skyglass.processing.io.fileio import atomic_write
-from skyglass.processing.io.frame import Frame
+from skyglass.processing.io.frame import Frame, deferred_history
 from skyglass.processing.progress import ProgressCallback, scaled
 
 FORMAT = "skyglass-recipe"
@@ -97,17 +97,41 @@ def load(path: str | os.PathLike) -> dict:
             recipe = json.load(fh)
     except FileNotFoundError:
         raise SkyglassError(f"{path}: no such file.") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SkyglassError(f"{name}: not a readable recipe ({exc}).") from None
+    except RecursionError:
+        raise SkyglassError(f"{name}: not a recipe (nested too deeply).") from None
     if not isinstance(recipe, dict) or recipe.get("format") != FORMAT:
         raise SkyglassError(f'{name}: not a Skyglass recipe (no "format": "{FORMAT}").')
     version = _version(recipe, name)
-    for i, step in enumerate(recipe.get("steps", []), 1):
-        if not isinstance(step, dict) or "op" not in step:
-            raise SkyglassError(f"{name}: step {i} has no operation.")
+    _check_shape(recipe, name)
+    for step in recipe["steps"]:
         # validates names and values
         get(step["op"]).resolve(upgrade_step(step["op"], step.get("params", {}), version))
     return recipe
+
+
+def _check_shape(recipe: dict, name: str) -> None:
+    """The recipe's structure (types of steps, params, hdu, plane), before any value."""
+    steps = recipe.get("steps")
+    if not isinstance(steps, list):
+        raise SkyglassError(f'{name}: the recipe has no list of "steps".')
+    for i, step in enumerate(steps, 1):
+        if not isinstance(step, dict) or not isinstance(step.get("op"), str):
+            raise SkyglassError(f"{name}: step {i} has no operation.")
+        if not isinstance(step.get("params", {}), dict):
+            raise SkyglassError(f"{name}: step {i}: params must be a mapping of names to values.")
+    hdu, plane = recipe.get("hdu"), recipe.get("plane")
+    if hdu is not None and (isinstance(hdu, bool) or not isinstance(hdu, (int, str))):
+        raise SkyglassError(f'{name}: "hdu" must be an HDU number or name, not {hdu!r}.')
+    if plane is not None and (
+        isinstance(plane, bool)
+        or not isinstance(plane, (int, str))
+        or (isinstance(plane, str) and plane not in (COLOUR, ALL_PLANES) and not plane.isdigit())
+    ):
+        raise SkyglassError(
+            f'{name}: "plane" must be a plane number, "{COLOUR}" or "{ALL_PLANES}", not {plane!r}.'
+        )
 
 
 def upgrade_step(op: str, params: dict, version: int = VERSION) -> dict:
@@ -144,10 +168,19 @@ def steps_of(recipe: dict) -> list[Step]:
 def apply_steps(
     frame: Frame, steps: Sequence[Step], progress: ProgressCallback | None = None
 ) -> Frame:
-    """Apply ``steps`` in order."""
+    """Apply ``steps`` in order (time linear in the number of steps: the HISTORY lines are
+    added to the header once, at the end)."""
     n = max(len(steps), 1)
-    for i, step in enumerate(steps):
-        frame = apply_operation(frame, step.op, step.params, scaled(progress, i / n, (i + 1) / n))
+    start = frame.header
+    with deferred_history() as history:
+        for i, step in enumerate(steps):
+            part = scaled(progress, i / n, (i + 1) / n)
+            frame = apply_operation(frame, step.op, step.params, part)
+    if history:
+        if frame.header is start:  # never write into the caller's header
+            frame.header = start.copy()
+        for line in history:
+            frame.header.add_history(line)
     return frame
 
 

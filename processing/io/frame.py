@@ -3,7 +3,9 @@ produce and what is saved."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +13,21 @@ from astropy.io import fits
 
 from skyglass.processing.errors import SkyglassError
 from skyglass.processing.io.fileio import atomic_write_fits
+
+#: While set, HISTORY lines are collected here instead of added to each step's header, so
+#: a long recipe does not copy an ever-growing header at every step (quadratic time).
+_DEFERRED: ContextVar[list[str] | None] = ContextVar("deferred_history", default=None)
+
+
+@contextlib.contextmanager
+def deferred_history():
+    """Collect the HISTORY lines of the edits run inside; yields the list they go to."""
+    lines: list[str] = []
+    token = _DEFERRED.set(lines)
+    try:
+        yield lines
+    finally:
+        _DEFERRED.reset(token)
 
 
 @dataclass
@@ -46,7 +63,12 @@ class Frame:
         """Add a HISTORY card (long text is split over several cards)."""
         import textwrap
 
-        for line in textwrap.wrap(text, 70, break_long_words=True) or [""]:
+        lines = textwrap.wrap(text, 70, break_long_words=True) or [""]
+        sink = _DEFERRED.get()
+        if sink is not None:
+            sink.extend(lines)
+            return
+        for line in lines:
             self.header.add_history(line)
 
     def write(self, path: str | os.PathLike, overwrite: bool = False, catalog=None) -> None:

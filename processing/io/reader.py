@@ -7,18 +7,21 @@ with the file name and what is wrong.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import math
 import os
 import re
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
 
-from skyglass.processing.errors import ImageReadError
+from skyglass.processing.errors import ImageReadError, ImageTooLargeError
+from skyglass.processing.io.cards import card_value, required_number
 from skyglass.processing.io.scaled import ScaledArray
 from skyglass.processing.io.sky import celestial_wcs  # noqa: F401 - re-exported
 
@@ -233,9 +236,40 @@ def _starts_like_fits(path: str) -> bool:
         return False
 
 
+def _precheck(path: str, name: str) -> None:
+    """Refuse, before astropy reads anything, headers that would make it loop or allocate
+    without end, and compressed images over the memory budget."""
+    from skyglass.processing.io.binned import factor_to_fit, too_large_message
+    from skyglass.processing.io.budget import memory_budget
+    from skyglass.processing.io.fitsscan import (
+        HeaderProblem,
+        NoEndCard,
+        first_header,
+        is_gzip,
+        scan,
+    )
+
+    try:
+        if is_gzip(path):
+            info = first_header(path)
+            budget = memory_budget()
+            pixels = info.data_bytes // max(1, abs(info.bitpix) // 8)
+            if info.data_bytes + 4 * pixels > budget and len(info.shape) >= 2:
+                factor = factor_to_fit(info.shape, budget)
+                raise ImageTooLargeError(too_large_message(name, info, budget, factor), factor)
+        elif _starts_like_fits(path):
+            for _ in scan(path):
+                pass
+    except (NoEndCard, EOFError, OSError, gzip.BadGzipFile, zlib.error):
+        return  # astropy's own reading says what is wrong (truncated, no END ...)
+    except HeaderProblem as exc:
+        raise ImageReadError(f"{name}: {exc}; this is not a valid FITS header.") from None
+
+
 def _open_fits(path: str) -> fits.HDUList:
     """Open a FITS file lazily, turning astropy's complaints into ImageReadError."""
     name = os.path.basename(path)
+    _precheck(path, name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -303,10 +337,10 @@ def _hdu_kind(hdu) -> str:
     return "empty"
 
 
-def _scaling(header: fits.Header) -> tuple[float, float, int | None]:
-    bscale = float(header.get("BSCALE", 1.0))
-    bzero = float(header.get("BZERO", 0.0))
-    blank = header.get("BLANK")
+def _scaling(header: fits.Header, name: str = "") -> tuple[float, float, int | None]:
+    bscale = required_number(header, "BSCALE", 1.0, name)
+    bzero = required_number(header, "BZERO", 0.0, name)
+    blank = card_value(header, "BLANK")
     return bscale, bzero, int(blank) if isinstance(blank, (int, np.integer)) else None
 
 
@@ -325,8 +359,11 @@ def _describe(hdul: fits.HDUList) -> list[HDUInfo]:
             if raw is None:
                 dtype = str(bitpix)
             else:
-                bscale, bzero, _ = _scaling(hdu.header)
-                dtype = str(ScaledArray(np.empty(0, raw), bscale, bzero).physical_dtype)
+                try:
+                    bscale, bzero, _ = _scaling(hdu.header)
+                    dtype = str(ScaledArray(np.empty(0, raw), bscale, bzero).physical_dtype)
+                except ImageReadError:
+                    dtype = f"{raw.name}, bad scaling"
         else:
             shape, dtype = (), ""
         infos.append(HDUInfo(i, name, kind, shape, dtype))
@@ -431,8 +468,13 @@ def open_image(
     ImageReadError
         Missing, unreadable, truncated or non-image files, and bad HDU/plane choices.
     """
-    path, hdu, plane = _resolve_spec(os.fspath(path), hdu, plane)
+    from skyglass.processing.io.binned import split_binning
+
+    spec, factor = split_binning(os.fspath(path))
+    path, hdu, plane = _resolve_spec(spec, hdu, plane)
     _check_file(path)
+    if factor is not None:
+        return _open_binned(path, hdu, plane, factor)
     image = _format_opener(path)(path, hdu)
     image.set_plane(plane)
     log.info(
@@ -444,6 +486,16 @@ def open_image(
         " x ".join(str(n) for n in reversed(image.shape)),
     )
     return image
+
+
+def _open_binned(path: str, hdu, plane: int, factor: int) -> LoadedImage:
+    from skyglass.processing.io.binned import read_binned
+
+    if _is_raster(path):
+        raise ImageReadError(f"{os.path.basename(path)}: [bin=N] is for FITS files.")
+    data, header = read_binned(path, hdu, plane, factor)
+    log.info("opened %s binned %d x %d: %d x %d", path, factor, factor, *data.shape[::-1])
+    return image_from_array(data, header, f"{path}[bin={factor}]")
 
 
 def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
@@ -470,7 +522,7 @@ def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
         if isinstance(h, fits.CompImageHDU):
             # The decompressed data carries the image header's scaling.
             header = h.header.copy()
-        bscale, bzero, blank = _scaling(header)
+        bscale, bzero, blank = _scaling(header, name)
         axis_shape = tuple(raw.shape)
         if raw.ndim == 1:
             raw = raw.reshape(1, -1)

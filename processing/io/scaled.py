@@ -75,11 +75,13 @@ class ScaledArray:
     def scale(self, raw: np.ndarray) -> np.ndarray:
         """Convert stored values to physical float32 values (a new array)."""
         raw = np.asarray(raw)
-        out = raw.astype(np.float32)
-        if self.bscale != 1.0:
-            out *= np.float32(self.bscale)
-        if self.bzero != 0.0:
-            out += np.float32(self.bzero)
+        # Values beyond float32's range become +-inf, which the views show as such.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = raw.astype(np.float32)
+            if self.bscale != 1.0:
+                out *= np.float32(self.bscale)
+            if self.bzero != 0.0:
+                out += np.float32(self.bzero)
         if self.blank is not None:
             blank = raw == self.blank
             if blank.any():

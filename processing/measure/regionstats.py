@@ -3,12 +3,15 @@ region files (read and written with astropy's regions package)."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 
 import numpy as np
 
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
+
+log = logging.getLogger(__name__)
 
 
 def region_mask(region, shape: tuple[int, int]) -> np.ndarray:
@@ -111,8 +114,9 @@ def projection(
     return coords, values
 
 
-def read_regions(path: str | os.PathLike, wcs=None) -> list:
-    """Read a DS9 region file; sky regions become pixel regions with ``wcs``."""
+def read_regions(path: str | os.PathLike, wcs=None, shape: tuple[int, int] | None = None) -> list:
+    """Read a DS9 region file; sky regions become pixel regions with ``wcs``; with the
+    image's ``shape``, regions far beyond the image are left out (see :func:`fit_to_image`)."""
     name = os.path.basename(os.fspath(path))
     try:
         with open(path) as fh:
@@ -121,12 +125,44 @@ def read_regions(path: str | os.PathLike, wcs=None) -> list:
         raise SkyglassError(f"{path}: no such file.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SkyglassError(f"{name}: not a readable DS9 region file ({exc}).") from exc
-    return parse_regions(text, wcs, name)
+    return parse_regions(text, wcs, name, shape)
 
 
-def parse_regions(text: str, wcs=None, name: str = "regions") -> list:
+#: A region may reach this many image sizes beyond the image; farther, it is left out.
+REACH = 10
+
+
+def fit_to_image(regions: list, shape: tuple[int, int], name: str = "regions") -> list:
+    """Leave out regions with non-finite numbers or reaching more than :data:`REACH` image
+    sizes beyond the image (a radius of 1e9 would take minutes to draw and means nothing
+    on this image); each one left out is logged."""
+    ny, nx = shape
+    limit = REACH * max(nx, ny, 1)
+    kept = []
+    for i, region in enumerate(regions, 1):
+        try:
+            box = region.bounding_box
+            edges = (box.ixmin, box.ixmax, box.iymin, box.iymax)
+        except Exception:  # points and text have no box: their centre is what counts
+            centre = getattr(region, "center", None)
+            edges = (centre.x, centre.x, centre.y, centre.y) if centre is not None else (np.nan,)
+        if not all(np.isfinite(edges)) or (
+            min(edges[0], edges[2]) < -limit or edges[1] > nx + limit or edges[3] > ny + limit
+        ):
+            log.warning(
+                "%s: region %d is not finite or reaches far beyond the image; left out", name, i
+            )
+            continue
+        kept.append(region)
+    return kept
+
+
+def parse_regions(
+    text: str, wcs=None, name: str = "regions", shape: tuple[int, int] | None = None
+) -> list:
     """DS9 region text (a file's content, or one line such as ``circle 100 100 20``) as
-    pixel regions; image coordinates when the text names no system."""
+    pixel regions; image coordinates when the text names no system. With the image's
+    ``shape``, regions far beyond it are left out."""
     from regions import Regions, SkyRegion
 
     if not any(w in text for w in ("image", "fk5", "icrs", "fk4", "galactic", "ecliptic")):
@@ -142,7 +178,7 @@ def parse_regions(text: str, wcs=None, name: str = "regions") -> list:
                 raise SkyglassError(f"{name} has sky regions but the image has no WCS.")
             r = r.to_pixel(wcs)
         out.append(r)
-    return out
+    return fit_to_image(out, shape, name) if shape is not None else out
 
 
 def regions_text(regions: list, wcs=None, sky: bool = False) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 from astropy.table import Table
 
 from skyglass.processing.errors import InvalidParameterError
+from skyglass.processing.io.cards import header_number
 from skyglass.processing.progress import ProgressCallback, report
 
 GAUSS = 2.0 * math.sqrt(2.0 * math.log(2.0))  # FWHM / sigma
@@ -99,8 +100,9 @@ def _stamps(image: np.ndarray, x: np.ndarray, y: np.ndarray, r: int):
     """``(n, 2r+1, 2r+1)`` stamps around integer centres (edge pixels repeated) and the
     offsets of their pixel centres."""
     ny, nx = image.shape
-    cx = np.clip(np.round(x).astype(int), 0, nx - 1)
-    cy = np.clip(np.round(y).astype(int), 0, ny - 1)
+    # Non-finite centres (a fit that failed) index the edge; their rows are dropped later.
+    cx = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, nx - 1)
+    cy = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, ny - 1)
     d = np.arange(-r, r + 1)
     rows = np.clip(cy[:, None] + d[None, :], 0, ny - 1)
     cols = np.clip(cx[:, None] + d[None, :], 0, nx - 1)
@@ -305,7 +307,7 @@ def detect_stars(
     x, y = windowed_centroids(sub, x0, y0, sigma)
     fw, roundness, sharpness, peak = _shape(sub, x, y, fwhm)
     radius = max(2.0, 1.5 * fwhm)
-    gain = float(header.get("GAIN", 0) or 0) if header is not None else 0.0
+    gain = header_number(header, "GAIN") or 0.0
     flux, flux_err, _ = sep.sum_circle(
         sub,
         x,
@@ -327,8 +329,8 @@ def detect_stars(
     inside = (x >= -0.5) & (x < data.shape[1] - 0.5) & (y >= -0.5) & (y < data.shape[0] - 0.5)
     keep = real & inside & np.isfinite(x) & np.isfinite(y)
     saturation = saturation_level(opts, header)
-    cxi = np.clip(np.round(x).astype(int), 0, data.shape[1] - 1)
-    cyi = np.clip(np.round(y).astype(int), 0, data.shape[0] - 1)
+    cxi = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, data.shape[1] - 1)
+    cyi = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, data.shape[0] - 1)
     raw_peak = np.nanmax(_stamps(data, x, y, 1)[0], axis=(1, 2))
     saturated = (raw_peak >= 0.98 * saturation) if saturation else np.zeros(len(x), bool)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -376,9 +378,7 @@ def detect_stars(
 def saturation_level(opts: StarOptions, header) -> float | None:
     if opts.saturation is not None:
         return opts.saturation
-    if header is not None and "SATURATE" in header:
-        return float(header["SATURATE"])
-    return None
+    return header_number(header, "SATURATE")
 
 
 def estimate_fwhm(data: np.ndarray, size: int = 1024) -> float:

@@ -8,6 +8,7 @@ and changes them only through ``set_regions``."""
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -420,12 +421,15 @@ class RegionsPanel(QtWidgets.QWidget):
             self.load(path)
 
     def load(self, path: str) -> None:
-        from skyglass.processing.measure.regionstats import read_regions
+        from skyglass.processing.measure.regionstats import fit_to_image, read_regions
 
         try:
-            regs = read_regions(path, self._wcs())
+            every = read_regions(path, self._wcs())
+            regs = fit_to_image(every, self._current().data.shape, os.path.basename(path))
             self._set_regions([*self.regions(), *regs])
-            self.status.setText(f"Read {len(regs)} regions.")
+            far = len(every) - len(regs)
+            note = f" ({far} reaching far beyond the image left out)" if far else ""
+            self.status.setText(f"Read {len(regs)} regions{note}.")
         except SkyglassError as exc:
             self._error(str(exc))
 
