@@ -15,6 +15,7 @@ from skyglass.actions import ActionTable
 from skyglass.controllers import settings as persist
 from skyglass.controllers.editing import EditingController
 from skyglass.controllers.files import FilesController
+from skyglass.controllers.filewatch import FileWatchController
 from skyglass.controllers.follow import FollowController
 from skyglass.controllers.frames import FramesController
 from skyglass.controllers.image_view import ImageViewController, StatusLabels
@@ -30,6 +31,7 @@ from skyglass.panels import PanelContext, build_docks
 from skyglass.viewer.image.canvas import ImageCanvas
 from skyglass.viewer.image.colorbar import ColorbarWidget
 from skyglass.viewer.image.toolbar import ImageToolbar
+from skyglass.viewer.notice import NoticeBar
 
 _GC_GUARD = None
 
@@ -76,6 +78,8 @@ class MainWindow(QtWidgets.QMainWindow):
         column = QtWidgets.QVBoxLayout(single)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        self.file_notice = NoticeBar("Reload")
+        column.addWidget(self.file_notice)
         column.addWidget(self.canvas, 1)
         column.addWidget(self.colorbar)
         self.central_stack = QtWidgets.QStackedWidget()
@@ -102,6 +106,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files = FilesController(
             ws, self, self.qsettings, self.show_error, self.editing.save_as
         )
+        self.file_watch = FileWatchController(ws, self.file_notice, self.files.reload)
         self.overlays = OverlaysController(ws, self.canvas, self, self.show_error)
         self.modes = ModeController(self, self.canvas)
         self.addToolBar(self.modes.toolbar)
@@ -211,6 +216,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return {
             "open": self.files.open_dialog,
             "open_demo": self.files.open_demo,
+            "reload": lambda: self.files.reload(),
             "save_as": self.editing.save_as,
             "export_png": lambda: self.editing.export_png(),
             "export_data": lambda: self.editing.export_data(),
@@ -286,6 +292,9 @@ class MainWindow(QtWidgets.QMainWindow):
             "cmap_is": lambda name: display().cmap == name,
             "inverted": lambda: display().invert,
             "can_undo": lambda: self.editing.can_undo,
+            "has_file": lambda: (
+                ws.current is not None and os.path.isfile(ws.current.document.source.path)
+            ),
             "can_redo": lambda: self.editing.can_redo,
             "tiling": lambda: self.frames.tiling,
             "blinking": lambda: self.frames.blinking,

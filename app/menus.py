@@ -42,6 +42,14 @@ def menu_specs() -> list[ActionSpec]:
         A("File", "Open &Recent", submenu=True),
         A(
             "File",
+            "Re&load from Disk",
+            "reload",
+            Std.Refresh,
+            "Read the current image's file again (after a camera or program rewrote it)",
+            enabled="has_file",
+        ),
+        A(
+            "File",
             "Open &Demo Night",
             "open_demo",
             tip="Open the built-in synthetic observing night",

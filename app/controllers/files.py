@@ -108,6 +108,7 @@ class FilesController(QtCore.QObject):
         except MemoryError:
             self.show_error(f"{os.path.basename(path)}: too large for the memory available.")
             return False
+        image.keep_private()  # a file rewritten while shown must not take the window down
         document = ImageDocument(image)
         if new_frame and current is not None:
             state = self.ws.add_frame(document)
@@ -130,6 +131,32 @@ class FilesController(QtCore.QObject):
             return False
         spec = path if hdu is None else f"{path}[{hdu}]"
         return self._load(f"{spec}[bin={exc.factor}]", None, new_frame)
+
+    def reload(self, state: FrameState | None = None) -> bool:
+        """File > Reload: read the frame's file again (same HDU and plane), keeping the view
+        when the size is unchanged. Unsaved edits are asked about first."""
+        from skyglass.processing.io.reader import open_image
+
+        state = state or self.ws.current
+        if state is None:
+            return False
+        source = state.document.source
+        if not os.path.isfile(source.path):
+            self.show_error(f"{source.name}: there is no file to reload it from.")
+            return False
+        if not self.may_close(state):
+            return False
+        try:
+            image = open_image(source.path, hdu=source.hdu_index, plane=source.plane_index)
+        except SkyglassError as exc:
+            self.show_error(str(exc))
+            return False
+        image.keep_private()
+        view, shape = state.view, state.document.image.shape
+        self.ws.replace_document(ImageDocument(image), state)
+        if view is not None and image.shape == shape:
+            self.ws.set_view(view, state)
+        return True
 
     def open_hdu(self, index: int) -> None:
         """Show HDU ``index`` of the current file (in the same frame)."""

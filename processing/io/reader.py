@@ -100,6 +100,7 @@ class LoadedImage:
     axis_shape: tuple[int, ...] = ()
     _hdul: object | None = field(default=None, repr=False)
     _wcs: object = field(default=False, repr=False)
+    _private: tuple | None = field(default=None, repr=False)
     #: Byte offset of the pixel data in a plain (uncompressed) FITS file, else None.
     data_offset: int | None = None
 
@@ -120,9 +121,29 @@ class LoadedImage:
         """The current 2-D plane (lazy; index it to read pixels)."""
         return self.cube.plane(self.plane_index)
 
+    def keep_private(self, budget: int | None = None) -> bool:
+        """Read the pixels (and the file's mask and uncertainty) into this process's memory,
+        so another program rewriting the file in place cannot pull mapped pages from under
+        us (a SIGBUS that would end the program). Images over ``budget`` bytes (default:
+        the memory budget) stay mapped. Returns True when nothing is read from the file
+        any more."""
+        if not self.cube.is_memory_mapped:
+            return True
+        from skyglass.processing.io.budget import memory_budget
+
+        if self.cube.raw.nbytes > (memory_budget() if budget is None else budget):
+            return False
+        cube = self.cube
+        self.cube = ScaledArray(np.array(cube.raw), cube.bscale, cube.bzero, cube.blank)
+        self._private = (self.file_mask(), self.uncertainty())
+        self.data_offset = None  # rows come from memory now, not from the file
+        return True
+
     def file_mask(self):
         """The file's MASK extension (True = masked) when it matches this single-plane
         image, else None (a broken MASK extension never stops an image opening)."""
+        if self._private is not None:
+            return self._private[0]
         if self._hdul is None or self.nplanes != 1:
             return None
         from skyglass.processing.measure.masks import from_hdulist
@@ -136,6 +157,8 @@ class LoadedImage:
     def uncertainty(self):
         """The file's UNCERT extension (standard deviations, as CCDData writes it) when it
         matches this single-plane image, else None."""
+        if self._private is not None:
+            return self._private[1]
         if self._hdul is None or self.nplanes != 1:
             return None
         from skyglass.processing.io.frame import read_uncertainty
