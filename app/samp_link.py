@@ -250,6 +250,8 @@ def fetch(
         path = urllib.request.url2pathname(parts.path)
         if not os.path.exists(path):
             raise SkyglassError(f"SAMP: {path} does not exist on this machine.")
+        if not os.path.isfile(path):  # a FIFO or a device would block the reader forever
+            raise SkyglassError(f"SAMP: {path} is not a regular file.")
         return path
     if parts.scheme not in ("http", "https"):
         raise SkyglassError(f"SAMP: cannot read {parts.scheme}: URLs.")

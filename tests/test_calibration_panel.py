@@ -155,3 +155,37 @@ def test_a_night_in_the_cache_writes_its_results_elsewhere(monkeypatch, tmp_path
         paths.calibration_output(night) == tmp_path / "docs" / "Skyglass" / "demo-night-calibrated"
     )
     assert paths.calibration_output(tmp_path / "n1") == (tmp_path / "n1" / "calibrated").resolve()
+
+
+def test_a_cancelled_calibration_says_exactly_what_it_kept(
+    qtbot, window, demo_night, tmp_path, monkeypatch
+):
+    """It said "cancelled; nothing was changed" after writing files (issue 18, item 7)."""
+    import time
+
+    from skyglass.processing.io.frame import Frame
+
+    window.show_docks("calibration")
+    panel = window.panels["calibration"]
+    panel.set_folder(demo_night.folder)
+    panel.build_bias()
+    wait_idle(qtbot, panel)
+    write = Frame.write
+
+    def slow_write(self, *args, **kwargs):  # slow enough to cancel between two lights
+        write(self, *args, **kwargs)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(Frame, "write", slow_write)
+    out = tmp_path / "cal"
+    panel.calibrate_lights(output=str(out))
+    qtbot.waitUntil(lambda: out.exists() and len(os.listdir(out)) >= 2, timeout=30000)
+    qtbot.mouseClick(panel.cancel_button, QtCore.Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, panel)
+    kept = sorted(os.listdir(out))
+    assert 2 <= len(kept) < 8 and all(name.endswith("_cal.fits") for name in kept)
+    status = panel.status.text()
+    assert f"cancelled after {len(kept)} of 8 lights" in status
+    assert all(name in status for name in kept)
+    for name in kept:  # each kept file is whole
+        assert fits.getdata(out / name).shape == (256, 256)

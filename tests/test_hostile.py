@@ -259,3 +259,26 @@ def test_the_window_offers_a_binned_view_of_a_bomb(window, tmp_path, monkeypatch
     window.menus["open"].trigger()
     assert "binned 2 x 2" in asked[0]
     assert window.workspace.current.document.image.shape == (1500, 1500)
+
+
+def test_every_fits_file_in_the_fields_test_data(tmp_path):
+    """The real (and deliberately odd) FITS files astropy, ccdproc, photutils and
+    astroscrappy ship for their own tests, through info, render and stars."""
+    import importlib.util
+
+    files = []
+    for package in ("astropy", "ccdproc", "photutils", "astroscrappy"):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            root = Path(next(iter(spec.submodule_search_locations)))
+            files += [p for p in root.rglob("*.fits*") if p.stat().st_size < 20e6]
+    assert len(files) > 50  # the test extra installs them
+    jobs = []
+    for path in files:
+        jobs.append(["info", str(path)])
+        jobs.append(["render", str(path), "-o", str(tmp_path / "v.png"), "--overwrite"])
+        jobs.append(["stars", str(path), "-o", str(tmp_path / "c.ecsv"), "--overwrite"])
+    results = run_driver(jobs, tmp_path)
+    assert problems(results) == []
+    # Many are tables or header-only files (refused in one line); the images are read.
+    assert sum(r["code"] == 0 for r in results) > len(jobs) // 4

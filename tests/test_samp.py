@@ -253,3 +253,44 @@ def test_downloads_get_names_of_their_own_and_a_size_limit(tmp_path):
         )  # the refused download left nothing
     finally:
         server.shutdown()
+
+
+def test_file_reads_never_block_the_window(
+    qtbot, window, hub, peer, tmp_path, skyglass_cli, monkeypatch
+):
+    """A table URL naming a FIFO froze the window for good; a big VOTable froze it while
+    it was read (issue 18, item 6). A FIFO is refused; tables are read in the background
+    while the window keeps answering."""
+    from astropy.table import Table
+
+    assert window.samp.set_connected(True)
+    me = peer.skyglass_id()
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
+    peer.call(me, "table.load.votable", "fifo", url=file_url(str(fifo)))
+    reply = _wait_reply(qtbot, peer, "fifo")
+    assert reply["samp.status"] == "samp.error"
+    assert "not a regular file" in reply["samp.error"]["samp.errortxt"]
+    fits_fifo = tmp_path / "pipe.fits"
+    os.mkfifo(fits_fifo)
+    peer.call(me, "image.load.fits", "ffifo", url=file_url(str(fits_fifo)))
+    assert _wait_reply(qtbot, peer, "ffifo")["samp.status"] == "samp.error"
+    run = skyglass_cli("info", fits_fifo, timeout=30)  # the command does not wait either
+    assert run.returncode == 2 and "not a regular file" in run.stderr
+
+    rng = np.random.default_rng(0)
+    big = Table({"ra": rng.uniform(0, 360, 200_000), "dec": rng.uniform(-90, 90, 200_000)})
+    votable = tmp_path / "big.xml"
+    big.write(votable, format="votable")
+    titles = []
+    run = window.runner.run
+    monkeypatch.setattr(
+        window.runner,
+        "run",
+        lambda fn, title="", **kw: titles.append(title) or run(fn, title, **kw),
+    )
+    peer.call(me, "table.load.votable", "big", url=file_url(str(votable)), name="big")
+    reply = _wait_reply(qtbot, peer, "big")
+    assert reply["samp.status"] == "samp.ok"
+    assert len(window.overlays.sky_table.ra) == 200_000  # kept for frames with a WCS
+    assert titles == ["reading big"]  # read by a job, not in the slot

@@ -138,9 +138,20 @@ class SampController(QtCore.QObject):
                 if not self.files.open_file(path, new_frame=True):
                     raise SkyglassError(self.files.last_error or f"cannot open {name}.")
                 self.status(f"SAMP: opened {name} as a new frame.")
-            else:
+            else:  # tables can be big (300k rows: 16 s): read them off the GUI thread
                 fmt = "votable" if mtype == "table.load.votable" else "fits"
-                self.overlays.show_sky_table(sky_positions(read_table(path, fmt), name))
+
+                def shown(table) -> None:
+                    self.overlays.show_sky_table(table)
+                    self.link.reply(msg_id)
+
+                self.runner.run(
+                    lambda progress: sky_positions(read_table(path, fmt), name),
+                    f"reading {name}",
+                    succeeded=shown,
+                    failed=lambda text: self._failed(mtype, text, msg_id),
+                )
+                return
         except SkyglassError as exc:
             self._failed(mtype, str(exc), msg_id)
             return

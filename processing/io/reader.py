@@ -245,6 +245,8 @@ def _check_file(path: str) -> None:
         raise ImageReadError(f"{path}: no such file.")
     if os.path.isdir(path):
         raise ImageReadError(f"{path}: is a folder, not an image file.")
+    if not os.path.isfile(path):  # reading a FIFO or a device would block without end
+        raise ImageReadError(f"{path}: not a regular file (a pipe or a device).")
     if not os.access(path, os.R_OK):
         raise ImageReadError(f"{path}: permission denied; check the file's permissions.")
     if os.path.getsize(path) == 0:
@@ -342,6 +344,8 @@ def _data_missing(hdul: fits.HDUList, actual: int) -> bool:
         naxes = [h.get(f"NAXIS{i}", 0) for i in range(1, h.get("NAXIS", 0) + 1)]
         size = abs(h.get("BITPIX", 8)) // 8 * (math.prod(naxes) if naxes else 0)
         size = h.get("GCOUNT", 1) * (h.get("PCOUNT", 0) + size)
+        if not hasattr(hdu, "fileinfo"):  # SIMPLE = F: astropy keeps it as raw bytes
+            continue
         if hdu.fileinfo()["datLoc"] + size > actual:
             return True
     return False

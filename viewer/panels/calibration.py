@@ -427,8 +427,11 @@ class CalibrationPanel(QtWidgets.QWidget):
         """The running job (None when idle)."""
         return self.jobs.job
 
-    def _run(self, fn, title: str, on_success) -> None:
-        self.jobs.run(fn, title, on_success)
+    def _run(self, fn, title: str, on_success, cancelled=None) -> None:
+        if cancelled is None:
+            self.jobs.run(fn, title, on_success)
+        else:
+            self.jobs.run(fn, title, on_success, cancelled)
 
     def cancel(self) -> None:
         self.jobs.cancel()
@@ -510,9 +513,9 @@ class CalibrationPanel(QtWidgets.QWidget):
         lights = self._paths("light")
         masters, opts = self.masters, self._cal_options()
         folder = output or self.output.text() or self._output_for(self.folder.text())
+        frames: dict = {}  # filled as each calibrated light is written
 
         def work(progress):
-            frames = {}
             # The panel's own outputs in calibrated/ are replaced when a step is redone.
             calibrate_lights(
                 lights,
@@ -525,6 +528,19 @@ class CalibrationPanel(QtWidgets.QWidget):
             )
             return frames
 
+        def kept() -> str:
+            """A cancel keeps the lights already written (each complete: writes are
+            atomic) and says which; the table lists them."""
+            if not frames:
+                return "cancelled; nothing was written."
+            for path in frames:
+                self.written[path] = os.path.join(folder, calibrated_name(path))
+            self._fill_table()
+            names = ", ".join(calibrated_name(p) for p in frames)
+            return (
+                f"cancelled after {len(frames)} of {len(lights)} lights; kept in {folder}: {names}."
+            )
+
         def done(frames):
             self.calibrated = frames
             for path in frames:
@@ -535,7 +551,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             self._show(first.data, first.header, calibrated_name(next(iter(frames))))
             self.after.setChecked(True)
 
-        self._run(work, "calibrating lights", done)
+        self._run(work, "calibrating lights", done, kept)
 
     def show_before(self) -> None:
         path = self.compare_light.currentData()

@@ -57,10 +57,11 @@ class JobBar(QtWidgets.QWidget):
         fn: Callable,
         title: str,
         on_success: Callable,
-        cancelled: str = "cancelled; nothing was changed.",
+        cancelled: str | Callable[[], str] = "cancelled; nothing was changed.",
     ) -> bool:
         """Start ``fn(progress)``; ``on_success(result)`` when it ends well. False (and
-        nothing started) while another job of this panel runs."""
+        nothing started) while another job of this panel runs. ``cancelled`` is what a
+        cancel leaves behind (a function when that depends on how far the job got)."""
         if self.job is not None:
             return False
         job = self._make_job(fn, title)
@@ -72,7 +73,11 @@ class JobBar(QtWidgets.QWidget):
         )
         job.succeeded.connect(on_success)
         job.failed.connect(self.error)
-        job.cancelled.connect(lambda: self.status.setText(f"{title}: {cancelled}"))
+        job.cancelled.connect(
+            lambda: self.status.setText(
+                f"{title}: {cancelled() if callable(cancelled) else cancelled}"
+            )
+        )
         job.done.connect(self._done)
         self.progress.setValue(0)
         self.progress.setFormat(f"{title} %p%")
