@@ -112,6 +112,15 @@ def test_the_issue_reproductions_end_in_one_line(odd_files, tmp_path):
     )
     (stars,) = run_driver([["stars", str(path), "-o", str(tmp_path / "s.ecsv")]], tmp_path)
     assert stars["code"] == 0, stars["stderr"]
+    # A CONTINUE card without a string: astropy cannot open the file; the message names
+    # the card instead of calling the file truncated.
+    cont = tmp_path / "continue.fits"
+    fits.PrimaryHDU(corpus._star_field()).writeto(cont)
+    raw = cont.read_bytes()
+    end = b"END" + b" " * 77
+    cont.write_bytes(raw.replace(end, b"CONTINUE  12345".ljust(80) + end, 1)[: len(raw)])
+    (info,) = run_driver([["info", str(cont)]], tmp_path)
+    assert info["code"] == 2 and "card 7 (CONTINUE" in info["stderr"], info["stderr"]
 
 
 def test_huge_naxis_is_refused_at_once(tmp_path, skyglass_cli):
@@ -282,3 +291,20 @@ def test_every_fits_file_in_the_fields_test_data(tmp_path):
     assert problems(results) == []
     # Many are tables or header-only files (refused in one line); the images are read.
     assert sum(r["code"] == 0 for r in results) > len(jobs) // 4
+
+
+def test_a_tiled_tiff_announcing_a_huge_image_is_refused_unread(tmp_path, skyglass_cli):
+    import tifffile
+
+    def tiles():
+        for _ in range(8 * 8):
+            yield np.zeros((1024, 1024), np.uint8)
+
+    path = tmp_path / "bomb.tif"
+    tifffile.imwrite(
+        path, tiles(), shape=(8192, 8192), dtype="uint8", tile=(1024, 1024), compression="zlib"
+    )
+    assert path.stat().st_size < 200_000
+    run = skyglass_cli("info", path, env={"SKYGLASS_MEMORY_BUDGET": "100M"})
+    assert run.returncode == 2 and run.stderr.count("\n") == 1
+    assert "8192 x 8192 uint8" in run.stderr and "memory budget" in run.stderr

@@ -1,8 +1,8 @@
 """How much memory one image may take: the limit checked before decompressing or
 building anything big, so a small file announcing a huge image is refused up front.
 
-``SKYGLASS_MEMORY_BUDGET`` (bytes, or with a K/M/G suffix) overrides the default of half
-the memory available when the program starts.
+``SKYGLASS_MEMORY_BUDGET`` (bytes, or with a K/M/G suffix) overrides the default: half
+the memory available when the program starts, at most :data:`DEFAULT_CAP`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 
 ENV = "SKYGLASS_MEMORY_BUDGET"
+#: 4 GiB: a 32k x 32k float32 image; bigger ones need the variable (or a binned view).
+DEFAULT_CAP = 4 * 2**30
 _UNITS = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
@@ -45,7 +47,7 @@ def memory_budget() -> int:
             return parse_size(value)
         except ValueError:
             pass
-    return _available() // 2
+    return min(_available() // 2, DEFAULT_CAP)
 
 
 def human(nbytes: float) -> str:

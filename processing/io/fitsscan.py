@@ -131,6 +131,32 @@ def first_header(path: str) -> Announced:
     return announce(_parse(raw), len(raw))
 
 
+def unreadable_card(path: str) -> str | None:
+    """The first card of the first header astropy would refuse, e.g.
+    ``"card 7 (CONTINUE  12345)"``, or None; for messages about files astropy cannot open."""
+    import warnings
+
+    opener = gzip.open if is_gzip(path) else open
+    try:
+        with opener(path, "rb") as fh:
+            raw, _ = read_header(fh)
+    except OSError:
+        return None
+    for i in range(0, len(raw) - 79, 80):
+        text = raw[i : i + 80].decode("ascii", errors="replace")
+        if text.startswith("END "):
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                card = fits.Card.fromstring(text)
+                card.verify("exception")
+                card.value  # noqa: B018 - parsing the value is the check
+        except Exception:
+            return f"card {i // 80 + 1} ({text.rstrip()[:30]})"
+    return None
+
+
 def _is_gzip(path: str) -> bool:
     with open(path, "rb") as fh:
         return fh.read(2) == b"\x1f\x8b"

@@ -308,6 +308,14 @@ def _open_fits(path: str) -> fits.HDUList:
         except OSError as exc:
             msg = str(exc)
             if "SIMPLE" in msg or "Empty or corrupt" in msg:
+                from skyglass.processing.io.fitsscan import unreadable_card
+
+                bad = unreadable_card(path) if _starts_like_fits(path) else None
+                if bad is not None:
+                    raise ImageReadError(
+                        f"{name}: the header's {bad} is not valid FITS, and astropy cannot "
+                        "read the file past it."
+                    ) from exc
                 if _starts_like_fits(path):
                     raise ImageReadError(
                         f"{name}: the FITS header is incomplete; the file is truncated or corrupt."
@@ -574,10 +582,34 @@ def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
     )
 
 
+def _check_raster_size(path: str, name: str) -> None:
+    """Refuse, from the file's own description, a raster whose pixels (and their float32
+    copy) exceed the memory budget: a 1.7 MB tiled TIFF can announce 40960 x 40960."""
+    import imageio.v3 as iio
+
+    from skyglass.processing.io.budget import human, memory_budget
+
+    try:
+        props = iio.improps(path)
+    except Exception:
+        return  # reading it says what is wrong
+    pixels = int(np.prod(props.shape)) if props.shape else 0
+    need = pixels * (np.dtype(props.dtype).itemsize + 4)
+    budget = memory_budget()
+    if need > budget:
+        dims = " x ".join(str(n) for n in props.shape)
+        raise ImageReadError(
+            f"{name}: the image is {dims} {np.dtype(props.dtype).name} ({human(need)} to "
+            f"show), more than the memory budget of {human(budget)}; raise "
+            "SKYGLASS_MEMORY_BUDGET to open it."
+        )
+
+
 def _open_raster(path: str) -> LoadedImage:
     import imageio.v3 as iio
 
     name = os.path.basename(path)
+    _check_raster_size(path, name)
     try:
         pixels = np.asarray(iio.imread(path))
     except Exception as exc:
