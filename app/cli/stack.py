@@ -22,22 +22,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skyglass.processing.calibration.align import stack
-    from skyglass.processing.calibration.calibrate import read_frame
+    import os
+
+    from skyglass.processing.calibration.stacking import stack_files
     from skyglass.processing.errors import InvalidParameterError
 
     if not 1 <= args.reference <= len(args.files):
         raise InvalidParameterError(f"--reference must be between 1 and {len(args.files)}.")
     check_output(args.output, args.files, args.overwrite)
-    frames = [read_frame(f) for f in args.files]
     progress = terminal_progress()
-    result = stack(
-        frames,
+    # Frames are streamed: memory does not grow with their number; moved frames wait in
+    # one temporary file beside the output (same disk as the user's data, not /tmp).
+    result = stack_files(
+        args.files,
         method=args.method,
         align=args.align,
         reference=args.reference - 1,
         interpolation=args.interpolation,
         progress=progress,
+        workdir=os.path.dirname(os.path.abspath(args.output)),
     )
     result.write(args.output, overwrite=args.overwrite)
     progress.done()
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         else "exposure unknown (no EXPTIME in every frame)"
     )
     print(
-        f"wrote {args.output}: {len(frames)} frames, {args.method}, aligned by {args.align}, "
+        f"wrote {args.output}: {len(args.files)} frames, {args.method}, aligned by {args.align}, "
         + exposure
     )
     return 0

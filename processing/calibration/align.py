@@ -7,6 +7,7 @@ Frames are resampled bilinearly or bicubically; pixels with no data become NaN.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,18 +17,42 @@ from skyglass.processing.calibration.combine import CombineOptions, combine
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
 from skyglass.processing.progress import ProgressCallback, report, scaled
 
+log = logging.getLogger(__name__)
+
 ALIGN_METHODS = ("none", "shift", "stars")
-INTERPOLATION = {"nearest": 0, "bilinear": 1, "bicubic": 3}
+#: ``none``: shifts rounded to whole pixels and copied, no resampling (as Siril's
+#: registration without interpolation); rotations then use the nearest pixel.
+INTERPOLATION = {"none": 0, "nearest": 0, "bilinear": 1, "bicubic": 3}
+#: Side of the central cut-out on which a shift is refined (the coarse shift comes from
+#: the whole frame binned 4 x 4): two small FFTs instead of two of the whole frame.
+REFINE_SIZE = 1024
+
+
+def _levels(data: np.ndarray) -> tuple[float, float]:
+    """The sky (median) and the 99.99th percentile above it, from a grid sample of about a
+    million pixels; ``hi <= 0`` means there is nothing but sky to align on. (Clipping at
+    the 99.9th flattened star cores and biased shifts by 0.05 px; at 99.99 the demo's
+    shifts come out within 0.01 px.)"""
+    step = max(1, int(np.sqrt(data.size / 1e6)))
+    sample = data[::step, ::step]
+    sample = sample[np.isfinite(sample)]
+    if not sample.size:
+        return 0.0, 0.0
+    med = float(np.median(sample))
+    return med, float(np.percentile(sample - med, 99.99))
+
+
+def _clipped(data: np.ndarray, med: float, hi: float) -> np.ndarray:
+    """Sky-subtracted copy clipped to ``[0, hi]``: stars matter for correlation, not the sky
+    or a few saturated cores."""
+    out = np.where(np.isfinite(data), data - np.float32(med), np.float32(0)).astype(np.float32)
+    np.clip(out, 0.0, max(hi, 1e-6), out=out)
+    return out
 
 
 def _prepared(data: np.ndarray) -> np.ndarray:
     """Background-subtracted, clipped copy for correlation (stars matter, not the sky)."""
-    finite = np.isfinite(data)
-    med = float(np.median(data[finite])) if finite.any() else 0.0
-    out = np.where(finite, data - med, 0.0).astype(np.float32)
-    hi = float(np.percentile(out, 99.9))
-    np.clip(out, 0.0, max(hi, 1e-6), out=out)
-    return out
+    return _clipped(data, *_levels(data))
 
 
 def find_shift(reference: np.ndarray, image: np.ndarray) -> tuple[float, float]:
@@ -39,6 +64,187 @@ def find_shift(reference: np.ndarray, image: np.ndarray) -> tuple[float, float]:
     )
     dy, dx = shift
     return float(dx), float(dy)
+
+
+def _bin(data: np.ndarray, factor: int) -> np.ndarray:
+    ny, nx = (s // factor * factor for s in data.shape)
+    return data[:ny, :nx].reshape(ny // factor, factor, nx // factor, factor).mean(axis=(1, 3))
+
+
+def _correlate(reference: np.ndarray, image: np.ndarray, upsample: int) -> tuple[float, float]:
+    from skimage.registration import phase_cross_correlation
+
+    (dy, dx), _, _ = phase_cross_correlation(
+        reference, image, upsample_factor=upsample, normalization=None
+    )
+    return float(dx), float(dy)
+
+
+class Registration:
+    """The reference of a stack, prepared once; :meth:`matrix_for` registers a frame.
+
+    ``shift``: phase correlation of the whole frames binned 4 x 4 (coarse, robust to large
+    dithers), refined on a central :data:`REFINE_SIZE` cut-out at 1/50 pixel: the same
+    shifts as a full-frame correlation (tested) for a fraction of the time. ``stars``:
+    matched star patterns (rotation and scale too).
+    """
+
+    def __init__(self, reference: np.ndarray, method: str, name: str = "") -> None:
+        self.method = method
+        self.shape = reference.shape
+        self.ref = reference
+        self.levels = _levels(reference)
+        if method == "stars":
+            self.points = star_points(reference, name or "the reference")
+            return
+        self.featureless = self.levels[1] <= 0
+        self.factor = 4 if min(self.shape) >= 4 * 128 else 1
+        if self.factor > 1:
+            self.ref_binned = _binned(reference, self.factor, self.levels[0])
+        else:
+            self.ref_prepared = _clipped(reference, *self.levels)
+
+    def matrix_for(self, image: np.ndarray, name: str = "") -> np.ndarray:
+        """The 3 x 3 transform taking ``image`` pixels onto the reference's."""
+        if self.method == "stars":
+            return _match_points(star_points(image, name), self.points, name)
+        levels = _levels(image)
+        if self.featureless or levels[1] <= 0:
+            log.warning("%s: no structure to align on; left where it is", name or "a frame")
+            return np.eye(3)
+        if self.factor == 1:
+            return shift_matrix(*_correlate(self.ref_prepared, _clipped(image, *levels), 50))
+        coarse = _binned(image, self.factor, levels[0])
+        cx, cy = _correlate(self.ref_binned, coarse, 10)
+        cx, cy = round(cx * self.factor), round(cy * self.factor)
+        ny, nx = self.shape
+        half = REFINE_SIZE // 2
+        # A central cut-out of the reference, cut to where the shifted image covers it.
+        x0, y0 = max(0, nx // 2 - half, cx), max(0, ny // 2 - half, cy)
+        x1, y1 = min(nx, nx // 2 + half, nx + cx), min(ny, ny // 2 + half, ny + cy)
+        if x1 - x0 < 64 or y1 - y0 < 64:
+            return shift_matrix(float(cx), float(cy))  # too little overlap to refine
+        fx, fy = _correlate(
+            _clipped(self.ref[y0:y1, x0:x1], *self.levels),
+            _clipped(image[y0 - cy : y1 - cy, x0 - cx : x1 - cx], *levels),
+            100,
+        )
+        return shift_matrix(cx + fx, cy + fy)
+
+
+def _binned(data: np.ndarray, factor: int, sky: float) -> np.ndarray:
+    """Binned, then sky-subtracted and clipped at its own levels (for the coarse shift)."""
+    binned = _bin(np.where(np.isfinite(data), data, np.float32(sky)), factor)
+    return _clipped(binned, *_levels(binned))
+
+
+#: Stars used to match frames: the brightest of a central cut-out of this side.
+STAR_AREA = 2048
+STAR_COUNT = 50
+
+
+def star_points(data: np.ndarray, name: str = "") -> np.ndarray:
+    """``(n, 2)`` x, y (0-based) of the brightest unsaturated stars in the central
+    :data:`STAR_AREA` square, found by sep (SExtractor's algorithm): what frames are
+    matched on, in a fraction of the time full-frame pattern matching takes."""
+    import sep
+
+    ny, nx = data.shape
+    x0, y0 = max(0, (nx - STAR_AREA) // 2), max(0, (ny - STAR_AREA) // 2)
+    crop = data[y0 : y0 + STAR_AREA, x0 : x0 + STAR_AREA]
+    finite = np.isfinite(crop)
+    sky = float(np.median(crop[finite])) if finite.any() else 0.0
+    work = np.ascontiguousarray(np.where(finite, crop, sky), dtype=np.float32)
+    try:
+        background = sep.Background(work, bw=64, bh=64)
+        objects = sep.extract(work - background, 5.0, err=background.globalrms, minarea=5)
+    except Exception as exc:  # sep's own limits (too many pixels above threshold, ...)
+        raise SkyglassError(f"{name}: stars could not be found to align on ({exc}).") from exc
+    good = objects[(objects["flag"] & 0x04) == 0] if len(objects) else objects  # not cut
+    order = np.argsort(good["flux"])[::-1][:STAR_COUNT] if len(good) else []
+    points = (
+        np.column_stack([good["x"][order] + x0, good["y"][order] + y0])
+        if len(order)
+        else (np.empty((0, 2)))
+    )
+    return points
+
+
+def _match_points(points: np.ndarray, reference: np.ndarray, name: str) -> np.ndarray:
+    import astroalign
+
+    if len(points) < 3 or len(reference) < 3:
+        raise SkyglassError(
+            f"{name}: too few stars to align on ({min(len(points), len(reference))} found, "
+            "3 needed); try --align shift."
+        )
+    try:
+        transform, _ = astroalign.find_transform(points, reference)
+    except Exception as exc:  # astroalign raises MaxIterError and friends
+        raise SkyglassError(
+            f"{name}: star patterns could not be matched ({exc}); try --align shift."
+        ) from exc
+    return np.asarray(transform.params)
+
+
+def warp(image: np.ndarray, matrix: np.ndarray, interpolation: str = "bilinear") -> np.ndarray:
+    """``image`` moved by ``matrix`` onto the reference grid (NaN where nothing maps).
+
+    Pure translations are done by slicing: whole pixels copied (``none``) or four
+    weighted slices (``bilinear``); everything else through :func:`resample`.
+    """
+    translation = np.allclose(matrix[:2, :2], np.eye(2)) and np.allclose(matrix[2], [0, 0, 1])
+    if translation and interpolation == "none":
+        return _shift_whole(image, round(matrix[0, 2]), round(matrix[1, 2]))
+    if translation and interpolation == "bilinear":
+        return _shift_bilinear(image, float(matrix[0, 2]), float(matrix[1, 2]))
+    return resample(image, matrix, INTERPOLATION[interpolation])
+
+
+def _shift_whole(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    ny, nx = image.shape
+    out = np.full((ny, nx), np.nan, np.float32)
+    if abs(dx) >= nx or abs(dy) >= ny:
+        return out
+    out[max(0, dy) : ny + min(0, dy), max(0, dx) : nx + min(0, dx)] = image[
+        max(0, -dy) : ny + min(0, -dy), max(0, -dx) : nx + min(0, -dx)
+    ]
+    return out
+
+
+def _shift_bilinear(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """out(x, y) = image(x - dx, y - dy), bilinear; NaN where a needed pixel is missing.
+
+    Four weighted slices summed into the overlap (one temporary), instead of a general
+    resampling: about 5x faster for the shifts that dithering makes.
+    """
+    ny, nx = image.shape
+    ix, iy = int(np.floor(dx)), int(np.floor(dy))
+    fx, fy = float(dx - ix), float(dy - iy)
+    out = np.full((ny, nx), np.nan, np.float32)
+    # Output pixels whose four source pixels (x - ix - 1 .. x - ix, same for y) exist.
+    x0, x1 = max(0, ix + 1), min(nx, nx + ix)
+    y0, y1 = max(0, iy + 1), min(ny, ny + iy)
+    if x1 <= x0 or y1 <= y0:
+        return out
+    target = out[y0:y1, x0:x1]
+    tmp = np.empty_like(target)
+    weights = (
+        (0, 0, (1 - fx) * (1 - fy)),
+        (1, 0, fx * (1 - fy)),
+        (0, 1, (1 - fx) * fy),
+        (1, 1, fx * fy),
+    )
+    first = True
+    for sx, sy, w in weights:
+        source = image[y0 - iy - sy : y1 - iy - sy, x0 - ix - sx : x1 - ix - sx]
+        if first:
+            np.multiply(source, np.float32(w), out=target)
+            first = False
+        elif w:
+            np.multiply(source, np.float32(w), out=tmp)
+            target += tmp
+    return out
 
 
 def find_transform(reference: np.ndarray, image: np.ndarray):
@@ -116,19 +322,18 @@ def align_frames(
                 f"{ref.shape[0]}; align frames of one size."
             )
     out, matrices = [], []
+    registration = Registration(ref, method) if method != "none" else None
     for i, f in enumerate(frames):
         report(progress, i / len(frames), f"aligning {f.name}")
-        if i == reference or method == "none":
+        if registration is None or i == reference:
             matrix = np.eye(3)
-        elif method == "shift":
-            matrix = shift_matrix(*find_shift(ref, f.data))
         else:
-            matrix = np.asarray(find_transform(ref, f.data).params)
+            matrix = registration.matrix_for(f.data, f.name)
         matrices.append(matrix)
         if np.allclose(matrix, np.eye(3)):
             out.append(f.data.astype(np.float32))
         else:
-            out.append(resample(f.data, matrix, INTERPOLATION[interpolation]))
+            out.append(warp(f.data, matrix, interpolation))
     report(progress, 1.0, "aligned")
     return out, matrices
 
@@ -156,31 +361,59 @@ def stack(
         images, options=opts, names=[f.name for f in frames], progress=scaled(progress, 0.7, 1.0)
     )
     ref = frames[reference]
-    header = ref.header.copy()
+    header = stack_header(
+        ref.header,
+        [f.header for f in frames],
+        [f.name for f in frames],
+        matrices,
+        opts.method,
+        align,
+        interpolation,
+        ref.name,
+    )
+    return Frame(data, header, name="stack", sources=[f.name for f in frames])
+
+
+def stack_header(
+    reference_header,
+    headers: Sequence,
+    names: Sequence[str],
+    matrices: Sequence[np.ndarray],
+    method: str,
+    align: str,
+    interpolation: str,
+    reference_name: str,
+):
+    """The stack's header: the reference's cards and WCS, exposure (EXPTIME per stacked
+    value, TOTEXP in all; removed when a frame has none), NCOMBINE, and HISTORY of the
+    stack and of every frame's transform."""
+    header = reference_header.copy()
     try:
-        times = [exposure_time(f.header, f.name) for f in frames]
+        times = [exposure_time(h, name) for h, name in zip(headers, names, strict=True)]
     except SkyglassError:  # stacking needs no exposure time; the header just cannot say it
         times = None
     if times is not None:
         total = float(sum(times))
         header["EXPTIME"] = (
-            total if opts.method == "sum" else total / len(times),
+            total if method == "sum" else total / len(times),
             "[s] effective exposure of the stacked values",
         )
         header["TOTEXP"] = (total, "[s] total exposure combined")
     else:
         for key in ("EXPTIME", "EXPOSURE", "TOTEXP"):
             header.remove(key, ignore_missing=True)
-    header["NCOMBINE"] = (len(frames), "number of frames stacked")
-    header["IMAGETYP"] = (str(ref.header.get("IMAGETYP", "Light Frame")), "stacked")
-    result = Frame(data, header, name="stack", sources=[f.name for f in frames])
-    result.history(
-        f"{SOFTWARE}: stack of {len(frames)} frames ({opts.method}), aligned by "
-        f"{align} to {ref.name} ({interpolation}); WCS is the reference frame's"
-    )
-    for f, m in zip(frames, matrices, strict=True):
-        result.history(
-            f"{SOFTWARE}: {f.name}: dx {m[0, 2]:+.3f} dy {m[1, 2]:+.3f} "
+    header["NCOMBINE"] = (len(names), "number of frames stacked")
+    header["IMAGETYP"] = (str(reference_header.get("IMAGETYP", "Light Frame")), "stacked")
+    lines = [
+        f"{SOFTWARE}: stack of {len(names)} frames ({method}), aligned by "
+        f"{align} to {reference_name} ({interpolation}); WCS is the reference frame's"
+    ]
+    for name, m in zip(names, matrices, strict=True):
+        lines.append(
+            f"{SOFTWARE}: {name}: dx {m[0, 2]:+.3f} dy {m[1, 2]:+.3f} "
             f"rot {np.degrees(np.arctan2(m[1, 0], m[0, 0])):+.4f} deg"
         )
-    return result
+    carrier = Frame(np.empty((0, 0), np.float32), header)
+    for line in lines:
+        carrier.history(line)
+    return carrier.header

@@ -1,0 +1,249 @@
+"""Stacking files in bounded memory: whatever the number of frames, at most a few frames
+and the row bands being combined are in memory, and files are open only while read.
+
+1. Headers are read (and the files closed) to check sizes and collect exposures.
+2. Each frame is loaded once, registered to the reference, and, when it moves, resampled
+   into one temporary float32 file beside the output (written with ``pwrite``, so no
+   page of it stays mapped); frames that do not move are read from their own files.
+3. The stack is combined band by band, every band read with ``pread``.
+
+The temporary file is removed at the end, on errors and on cancel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.io import fits
+
+from skyglass.processing.calibration.combine import CombineOptions, combine
+from skyglass.processing.errors import InvalidParameterError, SkyglassError
+from skyglass.processing.io.frame import Frame
+from skyglass.processing.progress import ProgressCallback, report, scaled
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FrameInfo:
+    """What the header of one input says."""
+
+    path: str
+    name: str
+    header: fits.Header
+    shape: tuple[int, int]
+
+
+def read_infos(paths: Sequence[str]) -> list[FrameInfo]:
+    """Headers of every input (each file closed after), sizes checked against the first."""
+    from skyglass.processing.io.reader import open_image
+
+    infos = []
+    for path in paths:
+        image = open_image(path)
+        try:
+            infos.append(FrameInfo(str(path), image.name, image.header.copy(), image.shape))
+        finally:
+            image.close()
+    first = infos[0]
+    for info in infos[1:]:
+        if info.shape != first.shape:
+            raise SkyglassError(
+                f"{info.name} is {info.shape[1]} x {info.shape[0]} but {first.name} is "
+                f"{first.shape[1]} x {first.shape[0]}; stack frames of one size."
+            )
+    return infos
+
+
+def load(path: str) -> np.ndarray:
+    """The first image of ``path`` as float32, with the file closed again."""
+    from skyglass.processing.io.reader import open_image
+
+    image = open_image(path)
+    try:
+        return np.array(image.data[:, :], dtype=np.float32)
+    finally:
+        image.close()
+
+
+def file_rows(path: str):
+    """Row access to a plain FITS image that opens the file only while reading, or None
+    for compressed files and cubes (those go through the temporary file)."""
+    from skyglass.processing.io.reader import open_image
+
+    image = open_image(path)
+    try:
+        if image.data_offset is None or image.nplanes != 1:
+            return None
+        return image.plane_rows()
+    finally:
+        image.close()
+
+
+class TempStack:
+    """One temporary file of float32 planes, written and read with pwrite/pread."""
+
+    def __init__(self, folder: str, shape: tuple[int, int], count: int) -> None:
+        ny, nx = shape
+        self.shape = (ny, nx)
+        self.plane_bytes = ny * nx * 4
+        need = self.plane_bytes * count
+        free = shutil.disk_usage(folder).free
+        if need > free:
+            raise SkyglassError(
+                f"stacking needs {need / 1e9:.1f} GB of temporary space in {folder} for the "
+                f"aligned frames; {free / 1e9:.1f} GB are free."
+            )
+        fd, self.path = tempfile.mkstemp(prefix=".skyglass-stack-", suffix=".f32", dir=folder)
+        self.fd = fd
+        self.used = 0
+
+    def add(self, data: np.ndarray) -> TempRows:
+        data = np.ascontiguousarray(data, dtype=np.float32)
+        offset = self.used * self.plane_bytes
+        view = memoryview(data).cast("B")
+        written = 0
+        while written < len(view):
+            written += os.pwrite(self.fd, view[written:], offset + written)
+        self.used += 1
+        return TempRows(self, offset)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        try:
+            os.remove(self.path)
+        except FileNotFoundError:
+            pass
+
+
+class TempRows:
+    """Rows of one plane of a :class:`TempStack` (the interface ``combine`` reads)."""
+
+    dtype = np.dtype(np.float32)
+    ndim = 2
+
+    def __init__(self, store: TempStack, offset: int) -> None:
+        self.store, self.offset, self.shape = store, offset, store.shape
+
+    def __getitem__(self, key) -> np.ndarray:
+        rows = key[0] if isinstance(key, tuple) else key
+        start, stop, _ = rows.indices(self.shape[0])
+        nx = self.shape[1]
+        buf = os.pread(self.store.fd, (stop - start) * nx * 4, self.offset + start * nx * 4)
+        out = np.frombuffer(buf, np.float32).reshape(stop - start, nx)
+        return out[:, key[1]] if isinstance(key, tuple) else out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self[0 : self.shape[0]]
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def stack_files(
+    paths: Sequence[str],
+    method: str = "median",
+    align: str = "shift",
+    reference: int = 0,
+    interpolation: str = "bilinear",
+    options: CombineOptions | None = None,
+    progress: ProgressCallback | None = None,
+    workdir: str | None = None,
+) -> Frame:
+    """Align and co-add the images in ``paths`` with memory independent of their number.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        FITS (or raster) files of one size.
+    method, align, reference, interpolation, options
+        As :func:`~skyglass.processing.calibration.align.stack`.
+    progress : callable, optional
+        ``progress(fraction, message)``; returning True cancels.
+    workdir : str, optional
+        Folder for the temporary file of aligned frames (default: the system's temporary
+        folder); put it on a disk with room for one float32 copy of every moved frame.
+
+    Returns
+    -------
+    Frame
+        The stack, with the reference frame's header and WCS, HISTORY of every frame's
+        transform.
+    """
+    from skyglass.processing.calibration.align import (
+        ALIGN_METHODS,
+        INTERPOLATION,
+        Registration,
+        stack_header,
+        warp,
+    )
+
+    if not paths:
+        raise InvalidParameterError("no frames to stack: the list is empty.")
+    if align not in ALIGN_METHODS:
+        raise InvalidParameterError(f"align must be one of {', '.join(ALIGN_METHODS)}.")
+    if interpolation not in INTERPOLATION:
+        raise InvalidParameterError(f"interpolation must be one of {', '.join(INTERPOLATION)}.")
+    if not 0 <= reference < len(paths):
+        raise InvalidParameterError(f"reference must be between 1 and {len(paths)}.")
+    opts = (options or CombineOptions(method=method)).validated()
+    report(progress, 0.0, "reading headers")
+    infos = read_infos(paths)
+    n = len(infos)
+    registration = Registration(load(infos[reference].path), align) if align != "none" else None
+    store: TempStack | None = None
+
+    def temporary() -> TempStack:
+        nonlocal store
+        if store is None:
+            store = TempStack(workdir or tempfile.gettempdir(), infos[0].shape, n)
+        return store
+
+    sources: list = []
+    matrices: list[np.ndarray] = []
+    try:
+        measure = scaled(progress, 0.0, 0.5)
+        for i, info in enumerate(infos):
+            report(measure, i / n, f"aligning {info.name}")
+            if registration is None or i == reference:
+                matrix, data = np.eye(3), None
+            else:
+                data = load(info.path)
+                matrix = registration.matrix_for(data, info.name)
+            matrices.append(matrix)
+            moved = not np.allclose(matrix, np.eye(3))
+            rows = None if moved else file_rows(info.path)
+            if rows is None:
+                if data is None:
+                    data = load(info.path)
+                if moved:
+                    data = warp(data, matrix, interpolation)
+                rows = temporary().add(data)
+            sources.append(rows)
+            del data
+        combined = combine(
+            sources,
+            options=opts,
+            names=[i.name for i in infos],
+            progress=scaled(progress, 0.5, 1.0),
+        )
+    finally:
+        if store is not None:
+            store.close()
+    header = stack_header(
+        infos[reference].header,
+        [i.header for i in infos],
+        [i.name for i in infos],
+        matrices,
+        opts.method,
+        align,
+        interpolation,
+        infos[reference].name,
+    )
+    return Frame(combined, header, name="stack", sources=[i.name for i in infos])

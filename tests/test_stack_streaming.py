@@ -1,0 +1,174 @@
+"""``skyglass stack`` in bounded memory and with few open files (issue 15, item 1), run as
+users run it: the installed command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from conftest import installed_command
+
+
+def _frames(folder, count, size=64, seed=0, dither=3.0):
+    """Star fields (Gaussian stars drawn in 15 x 15 stamps) with random dithers."""
+    rng = np.random.default_rng(seed)
+    stars = rng.uniform(8 + dither, size - 8 - dither, (max(6, size * size // 2000), 2))
+    yy, xx = np.mgrid[-7:8, -7:8]
+    paths = []
+    for i in range(count):
+        dx, dy = rng.uniform(-dither, dither, 2) if i else (0.0, 0.0)
+        img = rng.normal(100.0, 2.0, (size + 16, size + 16))
+        for x, y in stars + (dx, dy):
+            ix, iy = int(round(x)) + 8, int(round(y)) + 8
+            fx, fy = x + 8 - ix, y + 8 - iy
+            img[iy - 7 : iy + 8, ix - 7 : ix + 8] += 800 * np.exp(
+                -((xx - fx) ** 2 + (yy - fy) ** 2) / 4.5
+            )
+        path = folder / f"f{i:04d}.fits"
+        data = img[8:-8, 8:-8].astype(np.float32)
+        fits.PrimaryHDU(data, fits.Header({"EXPTIME": 10.0})).writeto(path)
+        paths.append(path)
+    return paths
+
+
+def _run_limited(argv, nofile=None, cwd=None):
+    """The installed command with an open-file limit; returns (run, peak RSS in MB)."""
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        f"limit = {nofile!r}\n"
+        "def pre():\n"
+        "    if limit: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))\n"
+        "run = subprocess.run(sys.argv[1:], preexec_fn=pre, capture_output=True, text=True)\n"
+        "sys.stdout.write(run.stdout); sys.stderr.write(run.stderr)\n"
+        "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+        "sys.exit(run.returncode)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", wrapper, installed_command(), *map(str, argv)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+    peak = float(run.stdout.rsplit("PEAK", 1)[1]) if "PEAK" in run.stdout else float("nan")
+    return run, peak
+
+
+@pytest.mark.parametrize("align", ["none", "shift"])
+def test_two_thousand_frames_under_256_open_files(tmp_path, align):
+    paths = _frames(tmp_path, 2000, size=24, dither=0.0)
+    out = tmp_path / "stack.fits"
+    run, _ = _run_limited(
+        ["stack", *paths, "-o", out, "--method", "mean", "--align", align], nofile=256
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = fits.getdata(out)
+    expected = np.mean([fits.getdata(p) for p in paths], axis=0)
+    if align == "none":
+        np.testing.assert_allclose(data, expected, rtol=1e-5)
+    assert fits.getheader(out)["NCOMBINE"] == 2000
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".skyglass-stack-")]
+
+
+def test_memory_does_not_grow_with_the_number_of_frames(tmp_path):
+    """Before: every frame was read whole and its aligned copy kept (140 MB per 4k frame)."""
+    paths = _frames(tmp_path, 360, size=512, dither=4.0)
+    peaks = {}
+    # From about 100 frames of 1 MB on, both workers combine row bands at their size limit
+    # (48 MB): the peak is reached, and must not grow from there.
+    for count in (120, 360):
+        out = tmp_path / f"stack{count}.fits"
+        run, peak = _run_limited(["stack", *paths[:count], "-o", out, "--align", "shift"])
+        assert run.returncode == 0, run.stderr[-2000:]
+        peaks[count] = peak
+    # 240 more frames of 1 MB, plus their aligned copies, would be +480 MB kept in memory.
+    assert peaks[360] < peaks[120] + 40, peaks
+
+
+def test_streamed_stack_equals_the_in_memory_stack(tmp_path, skyglass_cli):
+    from skyglass.processing.calibration.align import stack
+    from skyglass.processing.calibration.calibrate import read_frame
+
+    paths = _frames(tmp_path, 7, size=200)
+    for align in ("shift", "none"):
+        out = tmp_path / f"{align}.fits"
+        run = skyglass_cli("stack", *paths, "-o", out, "--align", align, "--method", "sigma-clip")
+        assert run.returncode == 0, run.stderr
+        expected = stack([read_frame(p) for p in paths], "sigma-clip", align=align)
+        np.testing.assert_array_equal(fits.getdata(out), expected.data)
+        assert list(fits.getheader(out)["HISTORY"]) == list(expected.header["HISTORY"])
+
+
+def test_shifts_land_the_stars_where_the_reference_has_them(tmp_path, skyglass_cli):
+    paths = _frames(tmp_path, 5, size=600, dither=12.0)  # binned coarse pass + refinement
+    out = tmp_path / "stack.fits"
+    run = skyglass_cli("stack", *paths, "-o", out, "--method", "mean", "--align", "shift")
+    assert run.returncode == 0, run.stderr
+    from scipy import ndimage
+
+    reference = fits.getdata(paths[0]) - 100.0
+    stacked = fits.getdata(out) - 100.0
+    peaks = (reference == ndimage.maximum_filter(reference, 9)) & (reference > 400)
+    ys, xs = np.nonzero(peaks[20:-20, 20:-20])
+    assert len(xs) > 20
+    offsets = []
+    for x, y in zip(xs + 20, ys + 20, strict=True):
+        box = (slice(y - 3, y + 4), slice(x - 3, x + 4))
+        yy, xx = np.mgrid[box]
+        a, b = reference[box], stacked[box]
+        offsets.append(
+            np.hypot((xx * a).sum() / a.sum() - (xx * b).sum() / b.sum(),
+                     (yy * a).sum() / a.sum() - (yy * b).sum() / b.sum())
+        )
+    # Each frame's stars landed on the reference's to a few hundredths of a pixel.
+    assert np.sqrt(np.mean(np.square(offsets))) < 0.05
+
+
+def test_featureless_frames_are_not_moved(tmp_path, skyglass_cli):
+    """Phase correlation of constant frames found shifts in nothing: 17 % of a mean of
+    constant frames was wrong."""
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"c{i}.fits"
+        fits.PrimaryHDU(np.full((80, 90), float(i), np.float32)).writeto(path)
+        paths.append(path)
+    out = tmp_path / "stack.fits"
+    run = skyglass_cli("stack", *paths, "-o", out, "--method", "mean")
+    assert run.returncode == 0, run.stderr
+    np.testing.assert_array_equal(fits.getdata(out), 1.5)
+    assert "no structure to align on" in run.stderr
+
+
+def test_a_frame_of_another_size_is_named_and_nothing_is_left(tmp_path, skyglass_cli):
+    paths = _frames(tmp_path, 3, size=64)
+    odd = tmp_path / "odd.fits"
+    fits.PrimaryHDU(np.zeros((50, 64), np.float32)).writeto(odd)
+    run = skyglass_cli("stack", *paths, odd, "-o", tmp_path / "s.fits")
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1] == (
+        "skyglass: error: odd.fits is 64 x 50 but f0000.fits is 64 x 64; stack frames of "
+        "one size."
+    )
+    assert sorted(os.listdir(tmp_path)) == sorted([p.name for p in paths] + ["odd.fits"])
+
+
+def test_integer_shifts_without_interpolation(tmp_path, skyglass_cli):
+    """--interpolation none: whole-pixel shifts, values copied (not resampled)."""
+    base = np.random.default_rng(2).normal(100, 5, (120, 130)).astype(np.float32)
+    base[40:43, 50:53] += 5000
+    shifted = np.full_like(base, np.nan)
+    shifted[3:, 5:] = base[:-3, :-5]
+    paths = []
+    for i, img in enumerate((base, np.nan_to_num(shifted, nan=100.0))):
+        path = tmp_path / f"s{i}.fits"
+        fits.PrimaryHDU(img).writeto(path)
+        paths.append(path)
+    out = tmp_path / "out.fits"
+    run = skyglass_cli("stack", *paths, "-o", out, "--method", "mean", "--interpolation", "none")
+    assert run.returncode == 0, run.stderr
+    data = fits.getdata(out)
+    np.testing.assert_array_equal(data[10:-10, 10:-10], base[10:-10, 10:-10])
