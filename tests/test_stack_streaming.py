@@ -121,8 +121,10 @@ def test_shifts_land_the_stars_where_the_reference_has_them(tmp_path, skyglass_c
         yy, xx = np.mgrid[box]
         a, b = reference[box], stacked[box]
         offsets.append(
-            np.hypot((xx * a).sum() / a.sum() - (xx * b).sum() / b.sum(),
-                     (yy * a).sum() / a.sum() - (yy * b).sum() / b.sum())
+            np.hypot(
+                (xx * a).sum() / a.sum() - (xx * b).sum() / b.sum(),
+                (yy * a).sum() / a.sum() - (yy * b).sum() / b.sum(),
+            )
         )
     # Each frame's stars landed on the reference's to a few hundredths of a pixel.
     assert np.sqrt(np.mean(np.square(offsets))) < 0.05
@@ -150,8 +152,7 @@ def test_a_frame_of_another_size_is_named_and_nothing_is_left(tmp_path, skyglass
     run = skyglass_cli("stack", *paths, odd, "-o", tmp_path / "s.fits")
     assert run.returncode == 2
     assert run.stderr.splitlines()[-1] == (
-        "skyglass: error: odd.fits is 64 x 50 but f0000.fits is 64 x 64; stack frames of "
-        "one size."
+        "skyglass: error: odd.fits is 64 x 50 but f0000.fits is 64 x 64; stack frames of one size."
     )
     assert sorted(os.listdir(tmp_path)) == sorted([p.name for p in paths] + ["odd.fits"])
 

@@ -134,7 +134,7 @@ class Registration:
 
 def _binned(data: np.ndarray, factor: int, sky: float) -> np.ndarray:
     """Binned, then sky-subtracted and clipped at its own levels (for the coarse shift)."""
-    binned = _bin(np.where(np.isfinite(data), data, np.float32(sky)), factor)
+    binned = _bin(data, factor)  # a block with a NaN is NaN: filled with sky by _clipped
     return _clipped(binned, *_levels(binned))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -133,7 +134,8 @@ def _reduce(stack: np.ndarray, opts: CombineOptions) -> np.ndarray:
         if int(count.min()) == n and n - opts.nhigh > opts.nlow:  # no NaN: one slice
             kept = s[opts.nlow : n - opts.nhigh]
             return (kept.sum(axis=0, dtype=np.float64) / kept.shape[0]).astype(np.float32)
-        return _block_mean(*_cumsums(s), lo, hi)
+        origin = _pick(s, np.maximum((count - 1) // 2, 0))
+        return origin + _block_mean(*_cumsums(s, origin), lo, hi)
     return _sigma_clipped_mean(s, count, opts)
 
 
@@ -145,23 +147,98 @@ def _sorted_median(s: np.ndarray, count: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _cumsums(s: np.ndarray, squares: bool = False):
-    """Cumulative sums (float64) along axis 0 with a leading zero plane; NaN counted as 0."""
-    filled = np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float64)
-    zero = np.zeros((1,) + s.shape[1:])
-    csum = np.concatenate([zero, np.cumsum(filled, axis=0)], axis=0)
-    if not squares:
-        return (csum,)
-    filled *= filled
-    return csum, np.concatenate([zero, np.cumsum(filled, axis=0)], axis=0)
+def _cumsums(s: np.ndarray, origin: np.ndarray, squares: bool = False):
+    """Cumulative sums of ``s - origin`` along axis 0, with a leading zero plane; values
+    that are not finite count as 0 (they sort last, outside every block summed).
+
+    Measured from each pixel's own middle value, the sums stay small, so float32 keeps
+    the precision float64 sums of raw values needed, at half the memory and bandwidth.
+    """
+    n = s.shape[0]
+    csum = _scratch("csum", (n + 1,) + s.shape[1:])
+    csum[0] = 0.0
+    csum2 = None
+    if squares:
+        csum2 = _scratch("csum2", csum.shape)
+        csum2[0] = 0.0
+    step = np.empty(s.shape[1:], np.float32)
+    square = np.empty_like(step) if squares else None
+    finite = bool(np.isfinite(s[0]).all() and np.isfinite(s[-1]).all())  # sorted: ends
+    # Plane by plane: numpy's cumsum along the first axis is 3x slower on these shapes.
+    for k in range(n):
+        np.subtract(s[k], origin, out=step)
+        if not finite:
+            np.nan_to_num(step, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        np.add(csum[k], step, out=csum[k + 1])
+        if squares:
+            np.multiply(step, step, out=square)
+            np.add(csum2[k], square, out=csum2[k + 1])
+    return (csum, csum2) if squares else (csum,)
 
 
 def _pick(c: np.ndarray, k: np.ndarray) -> np.ndarray:
     """``c[k[p], p]`` for every pixel p: one flat gather (much cheaper than
     take_along_axis)."""
     plane = k.size
-    flat = k.ravel().astype(np.intp) * plane + np.arange(plane)
+    flat = k.ravel().astype(np.intp) * plane
+    flat += _arange(plane)
     return np.take(c.reshape(-1), flat).reshape(k.shape)
+
+
+_ARANGES: dict[int, np.ndarray] = {}
+
+
+def _arange(size: int) -> np.ndarray:
+    """``np.arange(size)``, made once per chunk size (every gather needs it)."""
+    out = _ARANGES.get(size)
+    if out is None:
+        if len(_ARANGES) > 8:
+            _ARANGES.clear()
+        out = _ARANGES[size] = np.arange(size, dtype=np.intp)
+    return out
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 buffer kept per thread and reused chunk after chunk: fresh 100 MB arrays
+    cost more in page faults than the sums written into them."""
+    buffers = getattr(_SCRATCH, "buffers", None)
+    if buffers is None:
+        buffers = _SCRATCH.buffers = {}
+    out = buffers.get(name)
+    if out is None or out.shape != shape:
+        out = buffers[name] = np.empty(shape, np.float32)
+    return out
+
+
+def _walk_low(s: np.ndarray, cut: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per pixel, ``lo`` moved up past the sorted values below ``cut`` (never past hi)."""
+    new = lo.copy()
+    k, top = int(lo.min()), int(lo.max())
+    while k < s.shape[0]:
+        move = (new == k) & (new < hi) & (s[k] < cut)
+        if move.any():
+            new[move] += 1
+        elif k >= top:
+            break
+        k += 1
+    return new
+
+
+def _walk_high(s: np.ndarray, cut: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per pixel, ``hi`` moved down past the sorted values above ``cut`` (never below lo)."""
+    new = hi.copy()
+    k, bottom = int(hi.max()) - 1, int(hi.min()) - 1
+    while k >= 0:
+        move = (new - 1 == k) & (new > lo) & (s[k] > cut)
+        if move.any():
+            new[move] -= 1
+        elif k <= bottom:
+            break
+        k -= 1
+    return new
 
 
 def _block(c: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -184,14 +261,16 @@ def _sigma_clipped_mean(s: np.ndarray, count: np.ndarray, opts: CombineOptions) 
     The stack is sorted, so the kept values are always one block ``s[lo:hi]`` per pixel:
     sums come from cumulative sums and each iteration only moves ``lo`` and ``hi``.
     """
-    csum, csum2 = _cumsums(s, squares=True)
+    origin = _pick(s, np.maximum((count - 1) // 2, 0)).astype(np.float64)
+    csum, csum2 = _cumsums(s, origin.astype(np.float32), squares=True)
     lo = np.zeros(count.shape, np.intp)
     hi = count.astype(np.intp)
     for _ in range(opts.iterations):
         n = hi - lo
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = _block(csum, lo, hi) / n
-            var = np.maximum(_block(csum2, lo, hi) / n - mean * mean, 0.0)
+            offset = _block(csum, lo, hi).astype(np.float64) / n
+            var = np.maximum(_block(csum2, lo, hi) / n - offset * offset, 0.0)
+            mean = origin + offset
         std = np.sqrt(var)
         if opts.center == "median":
             a = _pick(s, lo + np.maximum((n - 1) // 2, 0))
@@ -201,14 +280,15 @@ def _sigma_clipped_mean(s: np.ndarray, count: np.ndarray, opts: CombineOptions) 
             center = mean
         low_cut = (center - opts.sigma_low * std).astype(np.float32)
         high_cut = (center + opts.sigma_high * std).astype(np.float32)
-        # Values outside the cuts are at the ends of the block: count them.
-        new_lo = np.maximum(lo, np.count_nonzero(s < low_cut[None], axis=0))
-        new_hi = np.minimum(hi, np.count_nonzero(s <= high_cut[None], axis=0))
+        # Values outside the cuts are at the ends of the sorted block: walk in from each
+        # end while a plane still has some (usually one or two planes, not all n).
+        new_lo = _walk_low(s, low_cut, lo, hi)
+        new_hi = _walk_high(s, high_cut, new_lo, hi)
         new_hi = np.maximum(new_hi, new_lo)
         if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
             break
         lo, hi = new_lo, new_hi
-    return _block_mean(csum, lo, hi)
+    return (origin + _block_mean(csum, lo, hi)).astype(np.float32)
 
 
 def combine(
@@ -258,8 +338,9 @@ def combine(
                 f"cannot scale to a common median: median is 0 or undefined in {', '.join(bad)}."
             )
         factors = (np.mean(med) / med).astype(np.float32)
-    # Sigma clipping and min/max keep float64 cumulative sums (5x the chunk): smaller chunks.
-    budget = CHUNK_BYTES // (4 if opts.method in ("sigma-clip", "minmax") else 1)
+    # Sigma clipping and min/max keep two float32 cumulative sums (3x the chunk): smaller
+    # chunks.
+    budget = CHUNK_BYTES // (2 if opts.method in ("sigma-clip", "minmax") else 1)
     rows = max(1, min(ny, budget // max(1, n * nx * 4)))
     starts = list(range(0, ny, rows))
     out = np.empty((ny, nx), np.float32)
@@ -278,9 +359,12 @@ def combine(
     report(progress, 0.0, f"combining {n} frames ({opts.method})")
     done = 0
     if workers <= 1 or len(starts) == 1:
-        for r0 in starts:
-            done += work(r0)
-            report(progress, done / ny, f"combining {n} frames ({opts.method})")
+        try:
+            for r0 in starts:
+                done += work(r0)
+                report(progress, done / ny, f"combining {n} frames ({opts.method})")
+        finally:
+            _SCRATCH.__dict__.clear()  # this thread lives on (the window's): free them
         return out
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending = []

@@ -16,7 +16,9 @@ import logging
 import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +30,11 @@ from skyglass.processing.io.frame import Frame
 from skyglass.processing.progress import ProgressCallback, report, scaled
 
 log = logging.getLogger(__name__)
+
+#: Frames registered at once, and frames in memory at most (registered, waiting to be
+#: written): a 4096^2 frame takes 64 MB as float32, twice while it is resampled.
+WORKERS = min(2, os.cpu_count() or 1)
+WINDOW = 3
 
 
 @dataclass
@@ -67,7 +74,8 @@ def load(path: str) -> np.ndarray:
 
     image = open_image(path)
     try:
-        return np.array(image.data[:, :], dtype=np.float32)
+        # Scaling makes a new float32 array: nothing of the mapped file stays referenced.
+        return np.asarray(image.data[:, :], dtype=np.float32)
     finally:
         image.close()
 
@@ -205,28 +213,42 @@ def stack_files(
             store = TempStack(workdir or tempfile.gettempdir(), infos[0].shape, n)
         return store
 
+    def prepare(i: int):
+        """Register frame ``i``; its rows in its own file, or its moved pixels."""
+        info = infos[i]
+        if registration is None or i == reference:
+            matrix, data = np.eye(3), None
+        else:
+            data = load(info.path)
+            matrix = registration.matrix_for(data, info.name)
+        moved = not np.allclose(matrix, np.eye(3))
+        rows = None if moved else file_rows(info.path)
+        if rows is None:
+            if data is None:
+                data = load(info.path)
+            if moved:
+                data = warp(data, matrix, interpolation)
+        return matrix, rows, data
+
     sources: list = []
     matrices: list[np.ndarray] = []
     try:
         measure = scaled(progress, 0.0, 0.5)
-        for i, info in enumerate(infos):
-            report(measure, i / n, f"aligning {info.name}")
-            if registration is None or i == reference:
-                matrix, data = np.eye(3), None
-            else:
-                data = load(info.path)
-                matrix = registration.matrix_for(data, info.name)
-            matrices.append(matrix)
-            moved = not np.allclose(matrix, np.eye(3))
-            rows = None if moved else file_rows(info.path)
-            if rows is None:
-                if data is None:
-                    data = load(info.path)
-                if moved:
-                    data = warp(data, matrix, interpolation)
-                rows = temporary().add(data)
-            sources.append(rows)
-            del data
+        # Two frames at a time (numpy, FFTs and file reads release the GIL); results are
+        # taken in order and at most ``WINDOW`` frames are in memory.
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            pending = deque()
+            for i in range(n):
+                pending.append(pool.submit(prepare, i))
+                if len(pending) < WINDOW and i < n - 1:
+                    continue
+                while pending and (len(pending) >= WINDOW or i == n - 1):
+                    k = len(sources)
+                    report(measure, k / n, f"aligning {infos[k].name}")
+                    matrix, rows, data = pending.popleft().result()
+                    matrices.append(matrix)
+                    sources.append(rows if rows is not None else temporary().add(data))
+                    del data
         combined = combine(
             sources,
             options=opts,
