@@ -76,3 +76,32 @@ def test_a_recipe_that_would_need_gigabytes_is_refused_first(tmp_path, skyglass_
         run = skyglass_cli("replay", recipe, image, "-o", tmp_path / "o.fits", "--overwrite")
         assert run.returncode == 2 and "million" in run.stderr, run.stderr
         assert not (tmp_path / "o.fits").exists()
+
+
+def test_a_bad_light_does_not_stop_the_night_and_resume_goes_on(
+    demo_night, tmp_path, skyglass_cli
+):
+    """Issue 15, item 4: one bad file aborted `calibrate --auto`, and nothing resumed."""
+    night = tmp_path / "night"
+    shutil.copytree(demo_night.folder, night)
+    lights = sorted(night.glob("light_*.fits"))
+    bad = lights[2]
+    good_bytes = bad.read_bytes()
+    bad.write_bytes(good_bytes[: len(good_bytes) // 2])  # cut short, as a copy stopped
+    out = tmp_path / "out"
+    first = skyglass_cli("calibrate", "--auto", night, "-o", out)
+    assert first.returncode == 1, first.stderr
+    assert f"{len(lights) - 1} lights calibrated, 1 failed." in first.stdout
+    assert f"skyglass: failed: {bad.name}: " in first.stderr and "truncated" in first.stderr
+    assert "(2 of 8" in first.stderr and "left)" in first.stderr  # counts and time left
+    assert len(list(out.glob("*_cal.fits"))) == len(lights) - 1
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+
+    bad.write_bytes(good_bytes)  # the file is whole again
+    second = skyglass_cli("calibrate", "--auto", night, "-o", out, "--resume")
+    assert second.returncode == 0, second.stderr
+    assert f"1 lights calibrated, {len(lights) - 1} already done (--resume)." in second.stdout
+    assert "master:" not in second.stdout  # the masters were newer than every raw frame
+    after = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    assert {k: v for k, v in after.items() if k in before} == before  # nothing rewritten
+    assert (out / bad.name.replace(".fits", "_cal.fits")).exists()

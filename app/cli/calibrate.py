@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from skyglass.cli.options import terminal_progress
 from skyglass.cli.table import Command, register
@@ -64,12 +66,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--readnoise", type=float, metavar="E", help="read noise, electrons (default: RDNOISE)"
     )
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip lights whose output is newer than the light and the masters (and, with "
+        "--auto, reuse masters newer than every calibration frame): go on after a stop",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from skyglass.processing.calibration.calibrate import CalibrationOptions
     from skyglass.processing.calibration.combine import CombineOptions
     from skyglass.processing.calibration.pipeline import (
+        LightsReport,
         build_masters,
         calibrate_folder,
         calibrate_lights,
@@ -95,11 +104,21 @@ def run(args: argparse.Namespace) -> int:
     ).validated()
     combine_options = CombineOptions(args.method)
     progress = terminal_progress()
+    # A bad light is reported and the others go on: the summary and the status say so.
+    report = LightsReport()
     if args.auto:
         if args.lights or args.bias or args.dark or args.flat:
             raise InvalidParameterError("--auto takes a folder; do not list frames as well.")
         masters, lights = calibrate_folder(
-            args.auto, args.output, combine_options, options, args.overwrite, progress
+            args.auto,
+            args.output,
+            combine_options,
+            options,
+            args.overwrite,
+            progress,
+            keep_going=True,
+            resume=args.resume,
+            report_to=report,
         )
     else:
         if not args.lights:
@@ -110,14 +129,31 @@ def run(args: argparse.Namespace) -> int:
         built = build_masters(args.bias, args.dark, args.flat, combine_options, progress)
         masters = write_masters(built, args.output, args.overwrite, inputs)
         lights = calibrate_lights(
-            args.lights, built, args.output, options, args.overwrite, progress, inputs=inputs
+            args.lights,
+            built,
+            args.output,
+            options,
+            args.overwrite,
+            progress,
+            inputs=inputs,
+            keep_going=True,
+            resume=args.resume,
+            report_to=report,
         )
     progress.done()
     for path in masters:
         print(f"master: {path}")
     for path in lights:
         print(f"calibrated: {path}")
-    return 0
+    summary = f"{len(report.written)} lights calibrated"
+    if report.skipped:
+        summary += f", {len(report.skipped)} already done (--resume)"
+    if report.failed:
+        summary += f", {len(report.failed)} failed"
+    print(summary + ".")
+    for path, why in report.failed:
+        print(f"skyglass: failed: {os.path.basename(path)}: {why}", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 register(

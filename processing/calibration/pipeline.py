@@ -23,7 +23,7 @@ from skyglass.processing.calibration.calibrate import (
 from skyglass.processing.calibration.combine import CombineOptions
 from skyglass.processing.calibration.library import NightLibrary, read_info
 from skyglass.processing.errors import SkyglassError
-from skyglass.processing.progress import ProgressCallback, scaled
+from skyglass.processing.progress import Cancelled, ProgressCallback, report, scaled
 
 
 @dataclass
@@ -136,6 +136,51 @@ def build_masters(
     return masters
 
 
+def _newer(path: str, inputs: Sequence[str]) -> bool:
+    """True when ``path`` exists and was written after every one of ``inputs``."""
+    try:
+        written = os.path.getmtime(path)
+        return all(os.path.getmtime(p) < written for p in inputs)
+    except OSError:
+        return False
+
+
+def reuse_masters(
+    folder: str, biases: Sequence[str], darks: Sequence[str], flats: Sequence[str]
+) -> Masters | None:
+    """The masters an earlier run wrote into ``folder``, when every one of them exists and
+    is newer than all the raw calibration frames (``--resume``); else None (build them)."""
+    from skyglass.processing.calibration.calibrate import read_frame
+
+    raw = [*biases, *darks, *flats]
+    masters = Masters()
+    plan: list[tuple[str, object]] = []
+    if biases:
+        plan.append((os.path.join(folder, "master_bias.fits"), "bias"))
+    if darks:
+        plan += [
+            (os.path.join(folder, dark_name(t)), ("dark", t))
+            for t in _group(darks, lambda i: i.exptime)
+        ]
+    if flats:
+        plan += [
+            (os.path.join(folder, flat_name(b)), ("flat", b))
+            for b in _group(flats, lambda i: i.filter)
+        ]
+    if not all(_newer(path, raw) for path, _ in plan):
+        return None
+    for path, what in plan:
+        frame = read_frame(path)
+        frame.name = os.path.basename(path)
+        if what == "bias":
+            masters.bias = frame
+        elif what[0] == "dark":
+            masters.darks[what[1]] = frame
+        else:
+            masters.flats[what[1]] = frame
+    return masters
+
+
 def dark_name(exptime: float) -> str:
     return f"master_dark_{exptime:g}s.fits"
 
@@ -224,6 +269,15 @@ def calibrate_one(
     return calibrate(path, masters.bias, dark, flat, options, progress)
 
 
+@dataclass
+class LightsReport:
+    """What :func:`calibrate_lights` did: written, skipped (``resume``) and failed lights."""
+
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (light, why)
+
+
 def calibrate_lights(
     lights: Sequence[str],
     masters: Masters,
@@ -233,30 +287,69 @@ def calibrate_lights(
     progress: ProgressCallback | None = None,
     on_frame=None,
     inputs: Sequence[str] = (),
+    keep_going: bool = False,
+    resume: bool = False,
+    report_to: LightsReport | None = None,
 ) -> list[str]:
     """Calibrate each light with the right masters and write ``NAME_cal.fits``.
 
     ``on_frame(path, frame)`` is called with each calibrated frame (the panel keeps them
     for stacking); returns the paths written. Before any work, no output may be one of
     the lights or of ``inputs`` (a light named ``a_cal.fits`` beside ``a.fits``).
+
+    ``keep_going``: a light that cannot be calibrated is recorded in ``report_to.failed``
+    and the others go on (a night of hundreds must not stop at one bad file).
+    ``resume``: a light whose output exists and is newer than the light and every master
+    file is skipped. Progress says how many are done and estimates the time left.
     """
+    import time
+
     os.makedirs(folder, exist_ok=True)
     refuse_inputs([os.path.join(folder, calibrated_name(p)) for p in lights], [*lights, *inputs])
-    written = []
+    report_to = report_to if report_to is not None else LightsReport()
+    master_files = [
+        os.path.join(folder, f.name)
+        for f in (masters.bias, *masters.darks.values(), *masters.flats.values())
+        if f is not None and f.name
+    ]
+    start, done = time.monotonic(), 0
+    n = len(lights)
     for i, path in enumerate(lights):
         out = os.path.join(folder, calibrated_name(path))
-        if os.path.abspath(out) == os.path.abspath(path):
-            raise SkyglassError(f"{out}: refusing to write over the raw frame.")
-        if os.path.exists(out) and not overwrite:
+        if resume and _newer(out, [path, *[m for m in master_files if os.path.exists(m)]]):
+            report_to.skipped.append(out)
+            continue
+        if os.path.exists(out) and not overwrite and not resume:
             raise SkyglassError(f"{out}: already exists; use --overwrite or another folder.")
-        frame = calibrate_one(
-            path, masters, options, scaled(progress, i / len(lights), (i + 1) / len(lights))
-        )
-        frame.write(out, overwrite=overwrite)
-        written.append(out)
+        left = ""
+        if done:
+            per = (time.monotonic() - start) / done
+            left = f", about {_duration(per * (n - i))} left"
+        part = scaled(progress, i / n, (i + 1) / n)
+        report(part, 0.0, f"calibrating {os.path.basename(path)} ({i + 1} of {n}{left})")
+        try:
+            frame = calibrate_one(path, masters, options, part)
+            frame.write(out, overwrite=True if resume else overwrite)
+        except Cancelled:
+            raise
+        except (SkyglassError, OSError, ValueError) as exc:
+            if not keep_going:
+                raise
+            report_to.failed.append((path, str(exc) or type(exc).__name__))
+            continue
+        done += 1
+        report_to.written.append(out)
         if on_frame is not None:
             on_frame(path, frame)
-    return written
+    return report_to.written
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def calibrate_folder(
@@ -266,6 +359,9 @@ def calibrate_folder(
     options: CalibrationOptions | None = None,
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
+    keep_going: bool = False,
+    resume: bool = False,
+    report_to: LightsReport | None = None,
 ) -> tuple[list[str], list[str]]:
     """Group a night's frames from their headers, build masters and calibrate the lights.
 
@@ -286,11 +382,24 @@ def calibrate_folder(
     }
     inputs = [*raw["bias"], *raw["dark"], *raw["flat"], *lights]
     refuse_inputs(planned_outputs(outdir, raw["bias"], raw["dark"], raw["flat"], lights), inputs)
-    masters = build_masters(
-        raw["bias"], raw["dark"], raw["flat"], combine_options, scaled(progress, 0.0, 0.5)
-    )
-    master_paths = write_masters(masters, outdir, overwrite, inputs)
+    masters = reuse_masters(outdir, raw["bias"], raw["dark"], raw["flat"]) if resume else None
+    if masters is None:
+        masters = build_masters(
+            raw["bias"], raw["dark"], raw["flat"], combine_options, scaled(progress, 0.0, 0.5)
+        )
+        master_paths = write_masters(masters, outdir, overwrite or resume, inputs)
+    else:
+        master_paths = []  # reused as they are
     cal = calibrate_lights(
-        lights, masters, outdir, options, overwrite, scaled(progress, 0.5, 1.0), inputs=inputs
+        lights,
+        masters,
+        outdir,
+        options,
+        overwrite,
+        scaled(progress, 0.5, 1.0),
+        inputs=inputs,
+        keep_going=keep_going,
+        resume=resume,
+        report_to=report_to,
     )
     return master_paths, cal
