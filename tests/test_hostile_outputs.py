@@ -78,9 +78,7 @@ def test_a_recipe_that_would_need_gigabytes_is_refused_first(tmp_path, skyglass_
         assert not (tmp_path / "o.fits").exists()
 
 
-def test_a_bad_light_does_not_stop_the_night_and_resume_goes_on(
-    demo_night, tmp_path, skyglass_cli
-):
+def test_a_bad_light_does_not_stop_the_night_and_resume_goes_on(demo_night, tmp_path, skyglass_cli):
     """Issue 15, item 4: one bad file aborted `calibrate --auto`, and nothing resumed."""
     night = tmp_path / "night"
     shutil.copytree(demo_night.folder, night)

@@ -173,3 +173,28 @@ def test_integer_shifts_without_interpolation(tmp_path, skyglass_cli):
     assert run.returncode == 0, run.stderr
     data = fits.getdata(out)
     np.testing.assert_array_equal(data[10:-10, 10:-10], base[10:-10, 10:-10])
+
+
+def test_best_frames_by_fwhm(tmp_path, skyglass_cli, monkeypatch):
+    """--best N / --max-fwhm: the sharpest frames only, measured once and cached."""
+    from scipy import ndimage
+
+    paths = _frames(tmp_path, 5, size=160, dither=0.0)
+    for i, blur in ((1, 2.5), (3, 1.5)):  # two frames with worse seeing
+        data = fits.getdata(paths[i])
+        fits.PrimaryHDU(ndimage.gaussian_filter(data, blur), fits.getheader(paths[i])).writeto(
+            paths[i], overwrite=True
+        )
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    out = tmp_path / "best.fits"
+    run = skyglass_cli("stack", *paths, "-o", out, "--best", "3", "--align", "none", env=env)
+    assert run.returncode == 0, run.stderr
+    assert "left out f0001.fits: FWHM" in run.stdout and "left out f0003.fits" in run.stdout
+    assert fits.getheader(out)["NCOMBINE"] == 3
+    assert "measuring" in run.stderr
+    again = skyglass_cli(
+        "stack", *paths, "-o", out, "--max-fwhm", "4", "--overwrite", "--align", "none", env=env
+    )
+    assert again.returncode == 0, again.stderr
+    assert "measuring" not in again.stderr  # the qualities came from the cache
+    assert "left out f0001.fits: FWHM" in again.stdout

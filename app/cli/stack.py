@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from skyglass.cli.options import check_output, terminal_progress
 from skyglass.cli.table import Command, register
@@ -19,11 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interpolation", default="bilinear", choices=list(INTERPOLATION))
     parser.add_argument("--reference", type=int, default=1, help="reference frame, from 1 (1)")
     parser.add_argument("--overwrite", action="store_true", help="replace OUT.fits if it exists")
+    parser.add_argument(
+        "--best", type=int, metavar="N", help="stack only the N frames with the smallest FWHM"
+    )
+    parser.add_argument(
+        "--max-fwhm", type=float, metavar="PX", help="leave out frames with a larger FWHM"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
     from skyglass.processing.calibration.stacking import stack_files
     from skyglass.processing.errors import InvalidParameterError
 
@@ -31,10 +36,15 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"--reference must be between 1 and {len(args.files)}.")
     check_output(args.output, args.files, args.overwrite)
     progress = terminal_progress()
+    files = list(args.files)
+    if args.best is not None or args.max_fwhm is not None:
+        files = _selected(files, args.best, args.max_fwhm, progress)
+        if not 1 <= args.reference <= len(files):
+            args.reference = 1
     # Frames are streamed: memory does not grow with their number; moved frames wait in
     # one temporary file beside the output (same disk as the user's data, not /tmp).
     result = stack_files(
-        args.files,
+        files,
         method=args.method,
         align=args.align,
         reference=args.reference - 1,
@@ -50,10 +60,24 @@ def run(args: argparse.Namespace) -> int:
         else "exposure unknown (no EXPTIME in every frame)"
     )
     print(
-        f"wrote {args.output}: {len(args.files)} frames, {args.method}, aligned by {args.align}, "
+        f"wrote {args.output}: {len(files)} frames, {args.method}, aligned by {args.align}, "
         + exposure
     )
     return 0
+
+
+def _selected(files: list[str], best, max_fwhm, progress) -> list[str]:
+    """The frames a quality selection keeps (qualities cached between runs); prints what
+    was left out and why."""
+    from skyglass.paths import cache_dir
+    from skyglass.processing.calibration.selection import QualityCache, measure, select
+
+    cache = QualityCache(cache_dir() / "frame-quality.json")
+    kept, left = select(measure(files, cache, progress), best, max_fwhm)
+    for quality, why in left:
+        print(f"left out {quality.name}: {why}")
+    chosen = {q.path for q in kept}
+    return [f for f in files if os.path.abspath(f) in chosen]
 
 
 register(Command("stack", "align and co-add frames", add_arguments, run))
