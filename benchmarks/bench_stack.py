@@ -8,7 +8,8 @@ a few hundred Gaussian stars), then times each case as a whole process with
 Siril (``siril-cli -s script.ssf``, Debian package ``siril``) when it is installed, and
 prints the ratios. Cases: ``median`` (no alignment), ``sigma`` (sigma clipping, no
 alignment), ``shift`` (align by shift + median), ``stars`` (align by stars + median).
-Siril's equivalents: ``stack light med -nonorm``, ``stack light rej 3 3 -nonorm``,
+``shift-whole`` is ``shift`` with ``--interpolation none`` (whole-pixel shifts, as
+Siril's). Siril's equivalents: ``stack light med -nonorm``, ``stack light rej 3 3 -nonorm``,
 ``register light -norot`` then ``stack light med -nonorm`` (Siril shifts by whole
 pixels), ``register light`` then ``stack r_light med -nonorm``.
 """
@@ -38,6 +39,11 @@ CASES = {
         ["--method", "median", "--align", "shift"],
         # Siril 1.0: -norot registers shifts only and the stack applies them (integer
         # pixels, no new sequence).
+        "register light -norot\nstack light med -nonorm -out=out",
+    ),
+    # Siril's -norot stack shifts by whole pixels: the same with --interpolation none.
+    "shift-whole": (
+        ["--method", "median", "--align", "shift", "--interpolation", "none"],
         "register light -norot\nstack light med -nonorm -out=out",
     ),
     "stars": (

@@ -38,8 +38,8 @@ def _levels(data: np.ndarray) -> tuple[float, float]:
     sample = sample[np.isfinite(sample)]
     if not sample.size:
         return 0.0, 0.0
-    med = float(np.median(sample))
-    return med, float(np.percentile(sample - med, 99.99))
+    med, top = np.percentile(sample, [50, 99.99])  # one partition for both
+    return float(med), float(top - med)
 
 
 def _clipped(data: np.ndarray, med: float, hi: float) -> np.ndarray:
@@ -193,12 +193,65 @@ def warp(image: np.ndarray, matrix: np.ndarray, interpolation: str = "bilinear")
     Pure translations are done by slicing: whole pixels copied (``none``) or four
     weighted slices (``bilinear``); everything else through :func:`resample`.
     """
+    matrix = _as_translation(matrix, image.shape)
     translation = np.allclose(matrix[:2, :2], np.eye(2)) and np.allclose(matrix[2], [0, 0, 1])
     if translation and interpolation == "none":
         return _shift_whole(image, round(matrix[0, 2]), round(matrix[1, 2]))
     if translation and interpolation == "bilinear":
         return _shift_bilinear(image, float(matrix[0, 2]), float(matrix[1, 2]))
     return resample(image, matrix, INTERPOLATION[interpolation])
+
+
+def warp_bands(image: np.ndarray, matrix: np.ndarray, interpolation: str, rows: int = 256):
+    """Yield ``(r0, band)``: :func:`warp`'s result, ``rows`` output rows at a time.
+
+    For shifts each band is computed from the few source rows it needs (small buffers that
+    the allocator reuses; whole-frame temporaries cost page faults that two threads fight
+    over); other transforms are resampled whole, then cut into bands.
+    """
+    ny, nx = image.shape
+    matrix = _as_translation(matrix, image.shape)
+    shift = np.allclose(matrix[:2, :2], np.eye(2)) and np.allclose(matrix[2], [0, 0, 1])
+    if not shift or interpolation not in ("none", "bilinear"):
+        whole = warp(image, matrix, interpolation)
+        for r0 in range(0, ny, rows):
+            yield r0, whole[r0 : r0 + rows]
+        return
+    dx, dy = float(matrix[0, 2]), float(matrix[1, 2])
+    if interpolation == "none":
+        dx, dy = float(round(dx)), float(round(dy))
+    iy = int(np.floor(dy))
+    for r0 in range(0, ny, rows):
+        r1 = min(ny, r0 + rows)
+        s0, s1 = r0 - iy - 1, r1 - iy  # source rows the band needs (one spare above)
+        slab = np.full((s1 - s0, nx), np.nan, np.float32)
+        a, b = max(0, s0), min(ny, s1)
+        if b > a:
+            slab[a - s0 : b - s0] = image[a:b]
+        # In slab rows the shift is dy - (r0 - s0); the band is the slab's first rows.
+        moved = _shift_bilinear(slab, dx, dy - (r0 - s0))
+        yield r0, moved[: r1 - r0]
+
+
+#: A fitted rotation and scale that move no pixel of the frame by more than this (pixels)
+#: are taken as a pure shift: star matching of dithered frames finds scales of
+#: 1.0000005 and rotations of 0.0002 deg, which would otherwise cost a full resampling.
+TRANSLATION_TOLERANCE = 0.01
+
+
+def _as_translation(matrix: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``matrix`` as the shift it amounts to (about the frame's centre), when its rotation
+    and scale are negligible over the whole frame; else ``matrix`` unchanged."""
+    if not np.allclose(matrix[2], [0, 0, 1]):
+        return matrix
+    ny, nx = shape
+    centre = np.array([(nx - 1) / 2, (ny - 1) / 2])
+    corners = np.array([[0, 0], [nx - 1, 0], [0, ny - 1], [nx - 1, ny - 1]]) - centre
+    excess = matrix[:2, :2] - np.eye(2)
+    if np.abs(corners @ excess.T).max() >= TRANSLATION_TOLERANCE:
+        return matrix
+    shift = matrix[:2, :2] @ centre + matrix[:2, 2] - centre
+    return shift_matrix(float(shift[0]), float(shift[1]))
 
 
 def _shift_whole(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
@@ -215,35 +268,32 @@ def _shift_whole(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
 def _shift_bilinear(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
     """out(x, y) = image(x - dx, y - dy), bilinear; NaN where a needed pixel is missing.
 
-    Four weighted slices summed into the overlap (one temporary), instead of a general
-    resampling: about 5x faster for the shifts that dithering makes.
+    Separable: a horizontal then a vertical two-tap pass over the overlap, written into
+    the output, with only the border set to NaN: about 5x faster than a general
+    resampling for the shifts dithering makes.
     """
     ny, nx = image.shape
     ix, iy = int(np.floor(dx)), int(np.floor(dy))
-    fx, fy = float(dx - ix), float(dy - iy)
-    out = np.full((ny, nx), np.nan, np.float32)
-    # Output pixels whose four source pixels (x - ix - 1 .. x - ix, same for y) exist.
-    x0, x1 = max(0, ix + 1), min(nx, nx + ix)
-    y0, y1 = max(0, iy + 1), min(ny, ny + iy)
+    fx, fy = np.float32(dx - ix), np.float32(dy - iy)
+    out = np.empty((ny, nx), np.float32)
+    # Output pixels whose source pixels x - ix - 1 .. x - ix (and likewise y) exist; a
+    # whole-pixel shift needs only x - ix.
+    ex, ey = int(bool(fx)), int(bool(fy))
+    x0, x1 = max(0, ix + ex), min(nx, nx + ix)
+    y0, y1 = max(0, iy + ey), min(ny, ny + iy)
     if x1 <= x0 or y1 <= y0:
+        out.fill(np.nan)
         return out
+    out[:y0], out[y1:], out[y0:y1, :x0], out[y0:y1, x1:] = np.nan, np.nan, np.nan, np.nan
+    # Rows y0 - iy - ey .. y1 - iy - 1 of the source, interpolated along x.
+    rows = slice(y0 - iy - ey, y1 - iy)
+    across = np.multiply(image[rows, x0 - ix : x1 - ix], np.float32(1) - fx)
+    if fx:
+        across += np.multiply(image[rows, x0 - ix - 1 : x1 - ix - 1], fx)
     target = out[y0:y1, x0:x1]
-    tmp = np.empty_like(target)
-    weights = (
-        (0, 0, (1 - fx) * (1 - fy)),
-        (1, 0, fx * (1 - fy)),
-        (0, 1, (1 - fx) * fy),
-        (1, 1, fx * fy),
-    )
-    first = True
-    for sx, sy, w in weights:
-        source = image[y0 - iy - sy : y1 - iy - sy, x0 - ix - sx : x1 - ix - sx]
-        if first:
-            np.multiply(source, np.float32(w), out=target)
-            first = False
-        elif w:
-            np.multiply(source, np.float32(w), out=tmp)
-            target += tmp
+    np.multiply(across[ey:], np.float32(1) - fy, out=target)
+    if fy:
+        target += np.multiply(across[:-1], fy)
     return out
 
 

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -111,16 +112,28 @@ class TempStack:
         fd, self.path = tempfile.mkstemp(prefix=".skyglass-stack-", suffix=".f32", dir=folder)
         self.fd = fd
         self.used = 0
+        self._lock = threading.Lock()
 
-    def add(self, data: np.ndarray) -> TempRows:
-        data = np.ascontiguousarray(data, dtype=np.float32)
-        offset = self.used * self.plane_bytes
+    def reserve(self) -> TempRows:
+        """A plane of the file for one frame (any thread may then write its bands)."""
+        with self._lock:
+            offset = self.used * self.plane_bytes
+            self.used += 1
+        return TempRows(self, offset)
+
+    def write_rows(self, plane: TempRows, r0: int, rows: np.ndarray) -> None:
+        """Write ``rows`` (float32) as rows ``r0...`` of ``plane`` (pwrite: thread-safe)."""
+        data = np.ascontiguousarray(rows, dtype=np.float32)
         view = memoryview(data).cast("B")
+        offset = plane.offset + r0 * self.shape[1] * 4
         written = 0
         while written < len(view):
             written += os.pwrite(self.fd, view[written:], offset + written)
-        self.used += 1
-        return TempRows(self, offset)
+
+    def add(self, data: np.ndarray) -> TempRows:
+        plane = self.reserve()
+        self.write_rows(plane, 0, data)
+        return plane
 
     def close(self) -> None:
         if self.fd is not None:
@@ -152,6 +165,11 @@ class TempRows:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         out = self[0 : self.shape[0]]
         return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def _bands(data: np.ndarray, rows: int = 256):
+    for r0 in range(0, data.shape[0], rows):
+        yield r0, data[r0 : r0 + rows]
 
 
 def stack_files(
@@ -189,7 +207,7 @@ def stack_files(
         INTERPOLATION,
         Registration,
         stack_header,
-        warp,
+        warp_bands,
     )
 
     if not paths:
@@ -207,10 +225,13 @@ def stack_files(
     registration = Registration(load(infos[reference].path), align) if align != "none" else None
     store: TempStack | None = None
 
+    made = threading.Lock()
+
     def temporary() -> TempStack:
         nonlocal store
-        if store is None:
-            store = TempStack(workdir or tempfile.gettempdir(), infos[0].shape, n)
+        with made:
+            if store is None:
+                store = TempStack(workdir or tempfile.gettempdir(), infos[0].shape, n)
         return store
 
     def prepare(i: int):
@@ -223,12 +244,15 @@ def stack_files(
             matrix = registration.matrix_for(data, info.name)
         moved = not np.allclose(matrix, np.eye(3))
         rows = None if moved else file_rows(info.path)
-        if rows is None:
+        if rows is None:  # written band by band into the temporary file, in this thread
             if data is None:
                 data = load(info.path)
-            if moved:
-                data = warp(data, matrix, interpolation)
-        return matrix, rows, data
+            store = temporary()
+            rows = store.reserve()
+            bands = warp_bands(data, matrix, interpolation) if moved else _bands(data)
+            for r0, band in bands:
+                store.write_rows(rows, r0, band)
+        return matrix, rows
 
     sources: list = []
     matrices: list[np.ndarray] = []
@@ -245,10 +269,9 @@ def stack_files(
                 while pending and (len(pending) >= WINDOW or i == n - 1):
                     k = len(sources)
                     report(measure, k / n, f"aligning {infos[k].name}")
-                    matrix, rows, data = pending.popleft().result()
+                    matrix, rows = pending.popleft().result()
                     matrices.append(matrix)
-                    sources.append(rows if rows is not None else temporary().add(data))
-                    del data
+                    sources.append(rows)
         combined = combine(
             sources,
             options=opts,
