@@ -58,10 +58,22 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     panel.build_stack()
     wait_idle(qtbot, panel)
     assert panel.stack_result is not None and panel.stack_result.header["NCOMBINE"] == 5
+    # Stacked by the streaming engine from the files step 4 wrote; its temporary file gone.
+    assert "_cal.fits" in " ".join(str(h) for h in panel.stack_result.header["HISTORY"])
+    assert not [n for n in os.listdir(tmp_path / "cal") if n.startswith(".skyglass-stack")]
     assert window.workspace.current.document.name == "stack"
+    # The FWHM of each stacked light is in the table; keeping the best 3 leaves 2 out.
+    fwhm_column = [panel.table.horizontalHeaderItem(c).text() for c in range(9)].index("FWHM")
+    shown = [panel.table.item(r, fwhm_column).text() for r in range(panel.table.rowCount())]
+    assert sum(text.endswith(" px") for text in shown) == 5
+    panel.stack_best.setValue(3)
+    qtbot.mouseClick(panel.stack_button, QtCore.Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, panel)
+    assert panel.stack_result.header["NCOMBINE"] == 3
+    assert "left out" in panel.status.text()
     out = tmp_path / "stack.fits"
     panel.save_stack(str(out))
-    assert fits.getheader(out)["NCOMBINE"] == 5
+    assert fits.getheader(out)["NCOMBINE"] == 3
 
 
 def test_cancel_leaves_nothing_changed(qtbot, window, demo_night):
@@ -134,7 +146,8 @@ def test_masters_and_lights_go_to_the_output_folder(
     light = demo_night.lights[0]
     written = panel.written[light]
     assert os.path.dirname(written) == str(out) and os.path.exists(written)
-    column = panel.table.columnCount() - 1
+    headers = [panel.table.horizontalHeaderItem(c).text() for c in range(panel.table.columnCount())]
+    column = headers.index("Written to")
     rows = [panel.table.item(r, column).text() for r in range(panel.table.rowCount())]
     assert written in rows
     # Its HISTORY names masters that exist on disk.

@@ -21,9 +21,20 @@ from skyglass.processing.calibration.calibrate import CalibrationOptions, read_f
 from skyglass.processing.calibration.combine import CombineOptions
 from skyglass.processing.calibration.library import KINDS, NightLibrary
 from skyglass.processing.calibration.pipeline import Masters, calibrated_name
+from skyglass.processing.progress import report, scaled
 from skyglass.viewer.panels.job_bar import JobBar
 
-COLUMNS = ("File", "Type", "EXPTIME", "FILTER", "OBJECT", "DATE-OBS", "Size", "Written to")
+COLUMNS = (
+    "File",
+    "Type",
+    "EXPTIME",
+    "FILTER",
+    "OBJECT",
+    "DATE-OBS",
+    "Size",
+    "Written to",
+    "FWHM",
+)
 STEP_HELP = {
     "bias": "A bias is a zero-second exposure: the electronic offset of every pixel. "
     "Combining several (median) removes their read noise.",
@@ -66,6 +77,8 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.library: NightLibrary | None = None
         self.masters = Masters()
         self.calibrated: dict[str, object] = {}
+        #: Frame quality of calibrated files (path -> FrameQuality), measured once each.
+        self.quality: dict[str, object] = {}
         self.stack_result = None
         self.setMinimumWidth(400)
         layout = QtWidgets.QVBoxLayout(self)
@@ -261,9 +274,18 @@ class CalibrationPanel(QtWidgets.QWidget):
             "How frames are registered to the first one",
         )
         self.stack_interp = _combo(
-            [("bilinear", "bilinear"), ("bicubic", "bicubic")], "Resampling of the aligned frames"
+            [("bilinear", "bilinear"), ("bicubic", "bicubic"), ("whole pixels", "none")],
+            "Resampling of the aligned frames",
+        )
+        self.stack_best = QtWidgets.QSpinBox()
+        self.stack_best.setRange(0, 100000)
+        self.stack_best.setSpecialValueText("all frames")
+        self.stack_best.setToolTip(
+            "Stack only this many frames, the ones with the smallest FWHM (the FWHM of every "
+            "light is measured once and shown in the table)"
         )
         form.addRow("Frames", self.stack_group)
+        form.addRow("Keep the best", self.stack_best)
         form.addRow("Combine", self.stack_method)
         form.addRow("Align", self.stack_align)
         form.addRow("Resample", self.stack_interp)
@@ -306,12 +328,19 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.written.clear()
         self.masters = Masters()
         self.calibrated.clear()
+        self.quality.clear()
         self.stack_result = None
         self._fill_table()
         self._update_lists()
         n = len(self.library.files)
         extra = f"; {len(self.library.errors)} unreadable" if self.library.errors else ""
         self.status.setText(f"{n} frames read from their headers{extra}.")
+
+    def _fwhm_text(self, light: str) -> str:
+        quality = self.quality.get(os.path.abspath(self.written.get(light, "")))
+        if quality is None:
+            return ""
+        return "-" if quality.fwhm != quality.fwhm else f"{quality.fwhm:.2f} px"
 
     def _fill_table(self) -> None:
         frames = self.library.files if self.library else []
@@ -326,6 +355,7 @@ class CalibrationPanel(QtWidgets.QWidget):
                 f.date_obs,
                 f"{f.shape[1]} x {f.shape[0]}",
                 self.written.get(f.path, ""),
+                self._fwhm_text(f.path),
             )
             for c, v in enumerate(values):
                 if c == 1:
@@ -545,6 +575,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             self.calibrated = frames
             for path in frames:
                 self.written[path] = os.path.join(folder, calibrated_name(path))
+                self.quality.pop(os.path.abspath(self.written[path]), None)  # rewritten
             self._fill_table()
             first = next(iter(frames.values()))
             self.status.setText(f"{len(frames)} lights calibrated into {folder}.")
@@ -584,29 +615,59 @@ class CalibrationPanel(QtWidgets.QWidget):
         )
 
     def build_stack(self) -> None:
-        from skyglass.processing.calibration.align import stack
+        """Step 5: the calibrated lights of the group, stacked by the streaming engine
+        ``skyglass stack`` uses, from the files step 4 wrote (memory independent of
+        their number)."""
+        from skyglass.processing.calibration.stacking import stack_files
 
         wanted = self.stack_group.currentData() or []
-        frames = [self.calibrated[p] for p in wanted if p in self.calibrated]
-        if not frames:
+        files = [self.written[p] for p in wanted if p in self.calibrated and p in self.written]
+        if not files:
             self._error("Calibrate the lights of this group first (step 4).")
             return
         method = self.stack_method.currentData()
         align, interp = self.stack_align.currentData(), self.stack_interp.currentData()
+        workdir = os.path.dirname(files[0])
+        best = self.stack_best.value() or None
+        known = dict(self.quality)
 
-        def done(result):
+        def work(progress):
+            from skyglass.processing.calibration.nightlog import frame_quality
+            from skyglass.processing.calibration.selection import select
+
+            qualities = []
+            for i, path in enumerate(files):  # each file measured once, then remembered
+                quality = known.get(os.path.abspath(path))
+                if quality is None:
+                    report(progress, 0.3 * i / len(files), f"measuring {os.path.basename(path)}")
+                    quality = frame_quality(path)
+                qualities.append(quality)
+            kept, left = select(qualities, best) if best else (qualities, [])
+            chosen = [q.path for q in kept] if best else files
+            result = stack_files(
+                chosen,
+                method,
+                align,
+                0,
+                interp,
+                progress=scaled(progress, 0.3, 1.0),
+                workdir=workdir,
+            )
+            return result, {q.path: q for q in qualities}, left
+
+        def done(outcome):
+            result, measured, left = outcome
+            self.quality.update(measured)
+            self._fill_table()
             self.stack_result = result
+            out = f"; left out {', '.join(q.name for q, _ in left)}" if left else ""
             self.status.setText(
-                f"Stack of {len(frames)} frames: EXPTIME "
-                f"{result.header['EXPTIME']:g} s, total {result.header['TOTEXP']:g} s."
+                f"Stack of {result.header['NCOMBINE']} frames: EXPTIME "
+                f"{result.header['EXPTIME']:g} s, total {result.header['TOTEXP']:g} s{out}."
             )
             self._show(result.data, result.header, "stack")
 
-        self._run(
-            lambda progress: stack(frames, method, align, 0, interp, progress=progress),
-            "aligning and stacking",
-            done,
-        )
+        self._run(work, "aligning and stacking", done)
 
     def _save_stack(self) -> None:
         if self.stack_result is None:
