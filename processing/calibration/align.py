@@ -19,7 +19,7 @@ from skyglass.processing.progress import ProgressCallback, report, scaled
 
 log = logging.getLogger(__name__)
 
-ALIGN_METHODS = ("none", "shift", "stars")
+ALIGN_METHODS = ("none", "shift", "stars", "wcs")
 #: ``none``: shifts rounded to whole pixels and copied, no resampling (as Siril's
 #: registration without interpolation); rotations then use the nearest pixel.
 INTERPOLATION = {"none": 0, "nearest": 0, "bilinear": 1, "bicubic": 3}
@@ -89,10 +89,13 @@ class Registration:
     matched star patterns (rotation and scale too).
     """
 
-    def __init__(self, reference: np.ndarray, method: str, name: str = "") -> None:
+    def __init__(self, reference: np.ndarray, method: str, name: str = "", header=None) -> None:
         self.method = method
         self.shape = reference.shape
         self.ref = reference
+        if method == "wcs":
+            self.wcs = _usable_wcs(header, name or "the reference")
+            return
         self.levels = _levels(reference)
         if method == "stars":
             self.points = star_points(reference, name or "the reference")
@@ -104,8 +107,10 @@ class Registration:
         else:
             self.ref_prepared = _clipped(reference, *self.levels)
 
-    def matrix_for(self, image: np.ndarray, name: str = "") -> np.ndarray:
+    def matrix_for(self, image: np.ndarray, name: str = "", header=None) -> np.ndarray:
         """The 3 x 3 transform taking ``image`` pixels onto the reference's."""
+        if self.method == "wcs":
+            return wcs_matrix(self.wcs, _usable_wcs(header, name), self.shape, name)
         if self.method == "stars":
             return _match_points(star_points(image, name), self.points, name)
         levels = _levels(image)
@@ -130,6 +135,44 @@ class Registration:
             100,
         )
         return shift_matrix(cx + fx, cy + fy)
+
+
+#: Largest distance (pixels) between the WCS's own mapping and its affine fit over the
+#: frame for ``--align wcs`` (dithered frames of one camera: about 1e-4 px).
+WCS_AFFINE_TOLERANCE = 0.05
+
+
+def _usable_wcs(header, name: str):
+    from skyglass.processing.io.sky import celestial_wcs
+
+    wcs = celestial_wcs(header) if header is not None else None
+    if wcs is None:
+        raise SkyglassError(f"{name}: no usable WCS to align on; try --align shift or stars.")
+    return wcs
+
+
+def wcs_matrix(reference_wcs, wcs, shape: tuple[int, int], name: str = "") -> np.ndarray:
+    """The affine map from a frame's pixels to the reference's through both WCS (sky
+    positions of a 17 x 17 grid of reference pixels found in the frame), checked to stay
+    within :data:`WCS_AFFINE_TOLERANCE` of the exact mapping everywhere on the grid."""
+    ny, nx = shape
+    ys, xs = np.mgrid[0 : ny - 1 : 17j, 0 : nx - 1 : 17j]
+    ra, dec = reference_wcs.all_pix2world(xs.ravel(), ys.ravel(), 0)
+    fx, fy = wcs.all_world2pix(ra, dec, 0)
+    source = np.column_stack([fx, fy, np.ones_like(fx)])
+    target = np.column_stack([xs.ravel(), ys.ravel()])
+    if not np.all(np.isfinite(source)):
+        raise SkyglassError(f"{name}: its WCS does not cover the reference's field.")
+    solution, *_ = np.linalg.lstsq(source, target, rcond=None)
+    residual = float(np.abs(source @ solution - target).max())
+    if residual > WCS_AFFINE_TOLERANCE:
+        raise SkyglassError(
+            f"{name}: its WCS maps onto the reference's with distortions of {residual:.2f} "
+            "px that an affine alignment cannot follow; try --align stars."
+        )
+    matrix = np.eye(3)
+    matrix[:2, :] = solution.T
+    return matrix
 
 
 def _binned(data: np.ndarray, factor: int, sky: float) -> np.ndarray:
@@ -157,10 +200,22 @@ def star_points(data: np.ndarray, name: str = "") -> np.ndarray:
     work = np.ascontiguousarray(np.where(finite, crop, sky), dtype=np.float32)
     try:
         background = sep.Background(work, bw=64, bh=64)
-        objects = sep.extract(work - background, 5.0, err=background.globalrms, minarea=5)
+        sky = work - background
+        objects = sep.extract(sky, 5.0, err=background.globalrms, minarea=5)
+        if len(objects) < 2 * STAR_COUNT:  # a small or sparse field: go fainter
+            objects = sep.extract(sky, 3.0, err=background.globalrms, minarea=5)
     except Exception as exc:  # sep's own limits (too many pixels above threshold, ...)
         raise SkyglassError(f"{name}: stars could not be found to align on ({exc}).") from exc
-    good = objects[(objects["flag"] & 0x04) == 0] if len(objects) else objects  # not cut
+    # Not truncated, and not as sharp as a hot pixel or a cosmic ray (semi-major axis
+    # 0.7 px after sep's filter; stars of a sampled PSF are wider): those do not move with
+    # the sky and would outvote the stars when frames are matched.
+    good = (
+        objects[((objects["flag"] & 0x04) == 0) & (objects["a"] >= 0.8)]
+        if len(objects)
+        else objects
+    )
+    if len(good) < 3:
+        good = objects
     order = np.argsort(good["flux"])[::-1][:STAR_COUNT] if len(good) else []
     points = (
         np.column_stack([good["x"][order] + x0, good["y"][order] + y0])
@@ -372,13 +427,16 @@ def align_frames(
                 f"{ref.shape[0]}; align frames of one size."
             )
     out, matrices = [], []
-    registration = Registration(ref, method) if method != "none" else None
+    ref_frame = frames[reference]
+    registration = (
+        Registration(ref, method, ref_frame.name, ref_frame.header) if method != "none" else None
+    )
     for i, f in enumerate(frames):
         report(progress, i / len(frames), f"aligning {f.name}")
         if registration is None or i == reference:
             matrix = np.eye(3)
         else:
-            matrix = registration.matrix_for(f.data, f.name)
+            matrix = registration.matrix_for(f.data, f.name, f.header)
         matrices.append(matrix)
         if np.allclose(matrix, np.eye(3)):
             out.append(f.data.astype(np.float32))

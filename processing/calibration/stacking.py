@@ -222,7 +222,12 @@ def stack_files(
     report(progress, 0.0, "reading headers")
     infos = read_infos(paths)
     n = len(infos)
-    registration = Registration(load(infos[reference].path), align) if align != "none" else None
+    ref_info = infos[reference]
+    registration = (
+        Registration(load(ref_info.path), align, ref_info.name, ref_info.header)
+        if align != "none"
+        else None
+    )
     store: TempStack | None = None
 
     made = threading.Lock()
@@ -241,7 +246,7 @@ def stack_files(
             matrix, data = np.eye(3), None
         else:
             data = load(info.path)
-            matrix = registration.matrix_for(data, info.name)
+            matrix = registration.matrix_for(data, info.name, info.header)
         moved = not np.allclose(matrix, np.eye(3))
         rows = None if moved else file_rows(info.path)
         if rows is None:  # written band by band into the temporary file, in this thread

@@ -269,6 +269,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             [
                 ("shift (cross-correlation)", "shift"),
                 ("stars (rotation, scale)", "stars"),
+                ("WCS (from the headers)", "wcs"),
                 ("none", "none"),
             ],
             "How frames are registered to the first one",
