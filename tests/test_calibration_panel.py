@@ -202,3 +202,32 @@ def test_a_cancelled_calibration_says_exactly_what_it_kept(
     assert all(name in status for name in kept)
     for name in kept:  # each kept file is whole
         assert fits.getdata(out / name).shape == (256, 256)
+
+
+def test_cancelling_the_stack_leaves_no_temporary_file(
+    qtbot, window, demo_night, tmp_path, monkeypatch
+):
+    import time
+
+    from skyglass.processing.calibration import stacking
+
+    window.show_docks("calibration")
+    panel = window.panels["calibration"]
+    panel.set_folder(demo_night.folder)
+    out = tmp_path / "cal"
+    panel.calibrate_lights(output=str(out))
+    wait_idle(qtbot, panel)
+    write_rows = stacking.TempStack.write_rows
+
+    def slow(self, *args):
+        write_rows(self, *args)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(stacking.TempStack, "write_rows", slow)
+    panel.stack_group.setCurrentIndex(1)
+    qtbot.mouseClick(panel.stack_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(n.startswith(".skyglass-stack") for n in os.listdir(out)))
+    qtbot.mouseClick(panel.cancel_button, QtCore.Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, panel)
+    assert "cancelled" in panel.status.text() and panel.stack_result is None
+    assert not [n for n in os.listdir(out) if n.startswith(".skyglass-stack")]
