@@ -22,6 +22,11 @@ def test_find_stars_table_overlay_and_export(qtbot, window, demo_night, tmp_path
     cat = panel.catalog
     assert len(cat) > 10 and panel.table.rowCount() == len(cat)
     assert len(window.canvas.stars_item.data) == len(cat)
+    # Every circle is the photometry aperture, whatever FWHM noise gave a faint star (issue
+    # 14: faint stars got huge circles).
+    sizes = window.canvas.stars_item.data["size"]
+    assert np.allclose(sizes, 2 * cat.meta["aperture_radius"])
+    assert np.nanmax(cat["fwhm"]) > cat.meta["aperture_radius"]  # it would have mattered
     # Sorting by a column and clicking a row goes to that star.
     panel.table.sortItems(panel.table.columnCount() - 1)
     panel.table.selectRow(0)

@@ -241,18 +241,15 @@ class OverlaysController(QtCore.QObject):
 
     def draw_stars(self) -> None:
         """Circle the current frame's catalogue."""
-        import numpy as np
-
         state = self.ws.current
         table = state.catalog if state is not None else None
         if table is None or not len(table):
             self.canvas.set_stars([], [], [])
             self.canvas.highlight_star(None, None)
             return
-        fwhm = np.asarray(table["fwhm"], float)
-        default = float(table.meta.get("fwhm", 3.0))
-        fwhm = np.where(np.isfinite(fwhm), np.minimum(fwhm, 10 * default), default)
-        self.canvas.set_stars(table["x"], table["y"], 3.0 * fwhm)
+        from skyglass.processing.measure.stars import marker_radii
+
+        self.canvas.set_stars(table["x"], table["y"], 2.0 * marker_radii(table))
         self.canvas.highlight_star(None, None)
 
     def go_to_star(self, x: float, y: float, diameter: float) -> None:

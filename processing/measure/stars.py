@@ -411,3 +411,17 @@ def _sky(header, x, y):
     from skyglass.processing.editing.wcs_update import pixel_to_sky
 
     return pixel_to_sky(header, x, y)
+
+
+def marker_radii(table) -> np.ndarray:
+    """Radius (pixels) of the circle drawn around each catalogued star: the photometry
+    aperture (``meta["aperture_radius"]``), else 1.5 x the image FWHM - one size for every
+    star, never its own FWHM, which for faint or blended stars is what the noise or a
+    neighbour made (circles 40-100 px across on M13)."""
+    meta = getattr(table, "meta", {}) or {}
+    radius = meta.get("aperture_radius")
+    if radius is None or not np.isfinite(radius) or radius <= 0:
+        fwhm = meta.get("fwhm")
+        fwhm = float(fwhm) if fwhm is not None and np.isfinite(fwhm) and fwhm > 0 else 3.0
+        radius = 1.5 * fwhm
+    return np.full(len(table), max(3.0, float(radius)))

@@ -122,9 +122,11 @@ def render_annotated(
     draw = ImageDraw.Draw(image)
     font = _font(max(10, min(18, rgb.shape[1] // 60)))
     if ann.stars is not None and len(ann.stars):
-        fwhm = ann.stars["fwhm"] if "fwhm" in ann.stars.colnames else np.full(len(ann.stars), 3.0)
-        for x, y, f in zip(ann.stars["x"], ann.stars["y"], fwhm, strict=True):
-            r = max(3.0, 1.5 * (f if np.isfinite(f) else 3.0)) * zoom
+        from skyglass.processing.measure.stars import marker_radii
+
+        radii = marker_radii(ann.stars)
+        for x, y, radius in zip(ann.stars["x"], ann.stars["y"], radii, strict=True):
+            r = radius * zoom
             px, py = _to_png(x, y, ny, zoom)
             draw.ellipse([px - r, py - r, px + r, py + r], outline=STAR_COLOUR, width=1)
     for region in ann.regions:
