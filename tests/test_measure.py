@@ -287,3 +287,18 @@ def test_cli_stars_and_annotated_render(tmp_path, field, capsys):
     import imageio.v3 as iio
 
     assert iio.imread(png).shape == (768 + 46, 768, 3)
+
+
+def test_a_spectrum_has_no_stars(skyglass_cli, tmp_path):
+    """astroscrappy's long-slit spectrum (gmos.fits) gave three 'stars' 50-90 px across
+    (issue 14, item 6): extended features are not point sources."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(next(iter(importlib.util.find_spec("astroscrappy").submodule_search_locations)))
+    spectrum = next(root.rglob("gmos.fits"))
+    out = tmp_path / "cat.ecsv"
+    run = skyglass_cli("stars", spectrum, "-o", out)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("0 stars in gmos.fits: no point sources found")
+    assert len(Table.read(out)) == 0

@@ -60,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
     image = load_image(args)
     table = detect_stars(image.data[:, :], image.header, options=options)
     meta = table.meta
-    print(
-        f"{len(table)} stars in {image.name}: FWHM {meta.get('fwhm', float('nan')):.2f} px, "
-        f"background {meta.get('background', float('nan')):.6g} +- "
-        f"{meta.get('noise', float('nan')):.3g}, threshold {options.threshold:g} sigma"
-    )
+    if not len(table) and meta.get("note"):
+        print(f"0 stars in {image.name}: {meta['note']}.")
+    else:
+        print(
+            f"{len(table)} stars in {image.name}: FWHM {meta.get('fwhm', float('nan')):.2f} px, "
+            f"background {meta.get('background', float('nan')):.6g} +- "
+            f"{meta.get('noise', float('nan')):.3g}, threshold {options.threshold:g} sigma"
+        )
     if len(table):
         print(
             f"  saturated: {int(table['saturated'].sum())}; median FWHM of stars "

@@ -182,6 +182,10 @@ def _shape(image: np.ndarray, x: np.ndarray, y: np.ndarray, fwhm: float):
     return fwhm_est, roundness, sharpness, peak
 
 
+#: Widest FWHM (pixels) a detection may have to count as a star.
+MAX_STAR_FWHM = 30.0
+
+
 def detect_stars(
     data: np.ndarray,
     header=None,
@@ -320,8 +324,13 @@ def detect_stars(
     # Cosmic rays and hot pixels: far sharper than the PSF.
     # Cosmic rays and hot pixels: far sharper than the PSF, or a streak (no core to fit,
     # or very elongated).
+    # Extended things (a spectrum's lines, a galaxy, nebulosity) are not stars: wider than
+    # any star of a focused camera (a long-slit spectrum gave three "stars" 50-90 px
+    # across). Not relative to the image FWHM: blended stars in a crowded core measure
+    # several times wider (M13) and must stay until they are deblended.
     real = (
         (fw >= 0.45 * fwhm)
+        & (fw <= MAX_STAR_FWHM)
         & (sharpness < 0.9)
         & (roundness < 0.8)
         & (objs["npix"] >= opts.min_area)
@@ -371,6 +380,12 @@ def detect_stars(
             "aperture_radius": radius,
         }
     )
+    if not len(table):
+        table.meta["note"] = (
+            "no point sources found (only extended or sharper-than-PSF features)"
+            if len(objs)
+            else "nothing above the detection threshold"
+        )
     report(progress, 1.0, f"{len(table)} stars")
     return table
 
