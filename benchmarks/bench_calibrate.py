@@ -26,21 +26,10 @@ from pathlib import Path
 
 from astropy.io import fits
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_stack import timed  # noqa: E402 - one way of timing a whole process
+
 SKYGLASS = str(Path(sys.executable).with_name("skyglass"))
-
-
-def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
-    log = cwd / "time.txt"
-    run = subprocess.run(
-        ["/usr/bin/time", "-o", str(log), "-f", "%e %M", *argv],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-    )
-    if run.returncode not in (0, 1):
-        raise SystemExit(f"{argv[0]} failed: {run.stderr[-2000:]}{run.stdout[-2000:]}")
-    seconds, kb = log.read_text().split()[-2:]
-    return float(seconds), float(kb) / 1024
 
 
 def siril_tree(night: Path, work: Path) -> str:
@@ -113,7 +102,9 @@ def main() -> None:
     for _ in range(args.repeat):
         out = base / "out"
         shutil.rmtree(out, ignore_errors=True)
-        ours.append(timed([SKYGLASS, "calibrate", "--auto", str(night), "-o", str(out)], base))
+        ours.append(
+            timed([SKYGLASS, "calibrate", "--auto", str(night), "-o", str(out)], base, (0, 1))
+        )
         if siril:
             work = base / "siril"
             script = siril_tree(night, work)

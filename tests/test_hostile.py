@@ -268,6 +268,19 @@ def test_the_window_offers_a_binned_view_of_a_bomb(window, tmp_path, monkeypatch
     window.menus["open"].trigger()
     assert "binned 2 x 2" in asked[0]
     assert window.workspace.current.document.image.shape == (1500, 1500)
+    # Save As offers a new name for the view (never the file) and writes it alone.
+    offered, out = [], tmp_path / "view.fits"
+
+    def save_dialog(parent, caption, suggested, *args, **kwargs):
+        offered.append(suggested)
+        return str(out), ""
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", save_dialog)
+    window.menus["save_as"].trigger()
+    assert os.path.basename(offered[0]) == "bomb-3000_bin2_edited.fits"
+    with fits.open(out) as hdul:
+        assert len(hdul) == 1 and hdul[0].data.shape == (1500, 1500)
+        assert "binned 2 x 2" in str(hdul[0].header["HISTORY"])
 
 
 def test_every_fits_file_in_the_fields_test_data(tmp_path):

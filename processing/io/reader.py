@@ -7,21 +7,25 @@ with the file name and what is wrong.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import math
 import os
 import re
 import warnings
-import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
 
-from skyglass.processing.errors import ImageReadError, ImageTooLargeError
+from skyglass.processing.errors import ImageReadError
 from skyglass.processing.io.cards import card_value, required_number
+from skyglass.processing.io.guards import (
+    check_file,
+    check_fits_header,
+    check_raster_size,
+    starts_like_fits,
+)
+from skyglass.processing.io.loaded import HDUInfo, LoadedImage  # noqa: F401 - re-exported
 from skyglass.processing.io.scaled import ScaledArray
 from skyglass.processing.io.sky import celestial_wcs  # noqa: F401 - re-exported
 
@@ -29,203 +33,6 @@ log = logging.getLogger(__name__)
 
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz", ".fz")
-
-
-@dataclass(frozen=True)
-class HDUInfo:
-    """One HDU of a file as DS9's file dialog lists it.
-
-    Attributes
-    ----------
-    index : int
-        0-based HDU number (``file.fits[1]`` is the first extension, as in DS9).
-    name : str
-        EXTNAME, or ``PRIMARY`` for the first HDU.
-    kind : str
-        ``"image"``, ``"table"`` or ``"empty"``.
-    shape : tuple of int
-        numpy shape (slowest axis first); for tables ``(nrows,)``.
-    dtype : str
-        The physical data type (``uint16`` for BZERO=32768 data) or ``table``.
-    """
-
-    index: int
-    name: str
-    kind: str
-    shape: tuple[int, ...]
-    dtype: str
-
-    def to_dict(self) -> dict:
-        return {
-            "index": self.index,
-            "name": self.name,
-            "kind": self.kind,
-            "shape": list(self.shape),
-            "dtype": self.dtype,
-        }
-
-
-@dataclass
-class LoadedImage:
-    """An image HDU (or raster file) opened for display and analysis.
-
-    Attributes
-    ----------
-    path : str
-        The file it came from.
-    hdus : list of HDUInfo
-        Every HDU of the file (one pseudo-HDU for a raster file).
-    hdu_index : int
-        The HDU shown.
-    header : astropy.io.fits.Header
-        That HDU's header (a synthetic one for raster files).
-    cube : ScaledArray
-        All planes, shape ``(nplanes, ny, nx)``.
-    plane_index : int
-        0-based index of the current plane.
-    wcs : astropy.wcs.WCS or None
-        The celestial part of the header's WCS, if it has one (built on first use:
-        astropy.wcs costs about 0.2 s to import, which the first frame does not need).
-    is_rgb : bool
-        True for a colour raster whose three planes are R, G, B.
-    """
-
-    path: str
-    hdus: list[HDUInfo]
-    hdu_index: int
-    header: fits.Header
-    cube: ScaledArray
-    plane_index: int = 0
-    is_rgb: bool = False
-    axis_shape: tuple[int, ...] = ()
-    _hdul: object | None = field(default=None, repr=False)
-    _wcs: object = field(default=False, repr=False)
-    _private: tuple | None = field(default=None, repr=False)
-    #: Byte offset of the pixel data in a plain (uncompressed) FITS file, else None.
-    data_offset: int | None = None
-
-    @property
-    def wcs(self):
-        """The celestial WCS or None (computed once, on first access)."""
-        if self._wcs is False:
-            self._wcs = (
-                celestial_wcs(self.header) if not self.is_rgb and self._has_wcs_keys() else None
-            )
-        return self._wcs
-
-    def _has_wcs_keys(self) -> bool:
-        return any(k in self.header for k in ("CTYPE1", "CTYPE2", "CD1_1", "PC1_1", "CDELT1"))
-
-    @property
-    def data(self) -> ScaledArray:
-        """The current 2-D plane (lazy; index it to read pixels)."""
-        return self.cube.plane(self.plane_index)
-
-    def keep_private(self, budget: int | None = None) -> bool:
-        """Read the pixels (and the file's mask and uncertainty) into this process's memory,
-        so another program rewriting the file in place cannot pull mapped pages from under
-        us (a SIGBUS that would end the program). Images over ``budget`` bytes (default:
-        the memory budget) stay mapped. Returns True when nothing is read from the file
-        any more."""
-        if not self.cube.is_memory_mapped:
-            return True
-        from skyglass.processing.io.budget import memory_budget
-
-        if self.cube.raw.nbytes > (memory_budget() if budget is None else budget):
-            return False
-        cube = self.cube
-        self.cube = ScaledArray(np.array(cube.raw), cube.bscale, cube.bzero, cube.blank)
-        self._private = (self.file_mask(), self.uncertainty())
-        self.data_offset = None  # rows come from memory now, not from the file
-        return True
-
-    def file_mask(self):
-        """The file's MASK extension (True = masked) when it matches this single-plane
-        image, else None (a broken MASK extension never stops an image opening)."""
-        if self._private is not None:
-            return self._private[0]
-        if self._hdul is None or self.nplanes != 1:
-            return None
-        from skyglass.processing.measure.masks import from_hdulist
-
-        try:
-            mask = from_hdulist(self._hdul)
-        except Exception:
-            return None
-        return mask if mask is not None and mask.shape == self.shape else None
-
-    def uncertainty(self):
-        """The file's UNCERT extension (standard deviations, as CCDData writes it) when it
-        matches this single-plane image, else None."""
-        if self._private is not None:
-            return self._private[1]
-        if self._hdul is None or self.nplanes != 1:
-            return None
-        from skyglass.processing.io.frame import read_uncertainty
-
-        return read_uncertainty(self._hdul, self.shape)
-
-    @property
-    def is_fits(self) -> bool:
-        """True when the image came from a FITS file (whose other HDUs a save keeps)."""
-        return self._hdul is not None
-
-    @property
-    def nplanes(self) -> int:
-        return self.cube.shape[0]
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """``(ny, nx)`` of one plane."""
-        return self.cube.shape[1], self.cube.shape[2]
-
-    @property
-    def bunit(self) -> str:
-        return str(self.header.get("BUNIT", "")).strip()
-
-    @property
-    def name(self) -> str:
-        return os.path.basename(self.path)
-
-    def plane_rows(self, index: int | None = None):
-        """Plane ``index`` (default: current) for streaming by rows.
-
-        A :class:`~processing.rowread.FileRows` for plain FITS files (read with pread, so
-        nothing stays mapped), else the lazy ScaledArray plane.
-        """
-        index = self.plane_index if index is None else index
-        if self.data_offset is None:
-            return self.cube.plane(index)
-        from skyglass.processing.io.rowread import FileRows
-
-        raw = self.cube.raw
-        ny, nx = raw.shape[1:]
-        plane_bytes = ny * nx * raw.dtype.itemsize
-        return FileRows(
-            self.path,
-            self.data_offset + index * plane_bytes,
-            raw.dtype,
-            (ny, nx),
-            self.cube.bscale,
-            self.cube.bzero,
-            self.cube.blank,
-            self.name,
-        )
-
-    def set_plane(self, index: int) -> None:
-        """Choose the plane shown (0-based)."""
-        if not 0 <= index < self.nplanes:
-            raise ImageReadError(
-                f"{self.name}: plane {index + 1} does not exist; the image has "
-                f"{self.nplanes} plane(s) (1 to {self.nplanes})."
-            )
-        self.plane_index = index
-
-    def close(self) -> None:
-        """Release the file (memory maps stay valid while arrays refer to them)."""
-        if self._hdul is not None:
-            self._hdul.close()
-            self._hdul = None
 
 
 def _is_raster(path: str) -> bool:
@@ -240,61 +47,10 @@ def _format_opener(path: str):
     return fmt.open if fmt is not None else _open_fits_image
 
 
-def _check_file(path: str) -> None:
-    if not os.path.exists(path):
-        raise ImageReadError(f"{path}: no such file.")
-    if os.path.isdir(path):
-        raise ImageReadError(f"{path}: is a folder, not an image file.")
-    if not os.path.isfile(path):  # reading a FIFO or a device would block without end
-        raise ImageReadError(f"{path}: not a regular file (a pipe or a device).")
-    if not os.access(path, os.R_OK):
-        raise ImageReadError(f"{path}: permission denied; check the file's permissions.")
-    if os.path.getsize(path) == 0:
-        raise ImageReadError(f"{path}: the file is empty.")
-
-
-def _starts_like_fits(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(9) == b"SIMPLE  ="
-    except OSError:
-        return False
-
-
-def _precheck(path: str, name: str) -> None:
-    """Refuse, before astropy reads anything, headers that would make it loop or allocate
-    without end, and compressed images over the memory budget."""
-    from skyglass.processing.io.binned import factor_to_fit, too_large_message
-    from skyglass.processing.io.budget import memory_budget
-    from skyglass.processing.io.fitsscan import (
-        HeaderProblem,
-        NoEndCard,
-        first_header,
-        is_gzip,
-        scan,
-    )
-
-    try:
-        if is_gzip(path):
-            info = first_header(path)
-            budget = memory_budget()
-            pixels = info.data_bytes // max(1, abs(info.bitpix) // 8)
-            if info.data_bytes + 4 * pixels > budget and len(info.shape) >= 2:
-                factor = factor_to_fit(info.shape, budget)
-                raise ImageTooLargeError(too_large_message(name, info, budget, factor), factor)
-        elif _starts_like_fits(path):
-            for _ in scan(path):
-                pass
-    except (NoEndCard, EOFError, OSError, gzip.BadGzipFile, zlib.error):
-        return  # astropy's own reading says what is wrong (truncated, no END ...)
-    except HeaderProblem as exc:
-        raise ImageReadError(f"{name}: {exc}; this is not a valid FITS header.") from None
-
-
 def _open_fits(path: str) -> fits.HDUList:
     """Open a FITS file lazily, turning astropy's complaints into ImageReadError."""
     name = os.path.basename(path)
-    _precheck(path, name)
+    check_fits_header(path, name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -310,13 +66,13 @@ def _open_fits(path: str) -> fits.HDUList:
             if "SIMPLE" in msg or "Empty or corrupt" in msg:
                 from skyglass.processing.io.fitsscan import unreadable_card
 
-                bad = unreadable_card(path) if _starts_like_fits(path) else None
+                bad = unreadable_card(path) if starts_like_fits(path) else None
                 if bad is not None:
                     raise ImageReadError(
                         f"{name}: the header's {bad} is not valid FITS, and astropy cannot "
                         "read the file past it."
                     ) from exc
-                if _starts_like_fits(path):
+                if starts_like_fits(path):
                     raise ImageReadError(
                         f"{name}: the FITS header is incomplete; the file is truncated or corrupt."
                     ) from exc
@@ -423,7 +179,7 @@ def list_hdus(path: str) -> list[HDUInfo]:
         If the file cannot be read.
     """
     path, _, _ = _resolve_spec(os.fspath(path), None, 0)
-    _check_file(path)
+    check_file(path)
     if _is_raster(path):
         return open_image(path).hdus
     hdul = _open_fits(path)
@@ -507,7 +263,7 @@ def open_image(
 
     spec, factor = split_binning(os.fspath(path))
     path, hdu, plane = _resolve_spec(spec, hdu, plane)
-    _check_file(path)
+    check_file(path)
     if factor is not None:
         return _open_binned(path, hdu, plane, factor)
     image = _format_opener(path)(path, hdu)
@@ -530,7 +286,14 @@ def _open_binned(path: str, hdu, plane: int, factor: int) -> LoadedImage:
         raise ImageReadError(f"{os.path.basename(path)}: [bin=N] is for FITS files.")
     data, header = read_binned(path, hdu, plane, factor)
     log.info("opened %s binned %d x %d: %d x %d", path, factor, factor, *data.shape[::-1])
-    return image_from_array(data, header, f"{path}[bin={factor}]")
+    # Named as a new image (it is not the file): Save As offers "NAME_bin4_edited.fits"
+    # and writes the view alone; the file itself is never a target.
+    stem = os.path.basename(path)
+    for suffix in sorted(FITS_SUFFIXES, key=len, reverse=True):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return image_from_array(data, header, f"{stem}_bin{factor}.fits")
 
 
 def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
@@ -582,34 +345,11 @@ def _open_fits_image(path: str, hdu: int | str | None) -> LoadedImage:
     )
 
 
-def _check_raster_size(path: str, name: str) -> None:
-    """Refuse, from the file's own description, a raster whose pixels (and their float32
-    copy) exceed the memory budget: a 1.7 MB tiled TIFF can announce 40960 x 40960."""
-    import imageio.v3 as iio
-
-    from skyglass.processing.io.budget import human, memory_budget
-
-    try:
-        props = iio.improps(path)
-    except Exception:
-        return  # reading it says what is wrong
-    pixels = int(np.prod(props.shape)) if props.shape else 0
-    need = pixels * (np.dtype(props.dtype).itemsize + 4)
-    budget = memory_budget()
-    if need > budget:
-        dims = " x ".join(str(n) for n in props.shape)
-        raise ImageReadError(
-            f"{name}: the image is {dims} {np.dtype(props.dtype).name} ({human(need)} to "
-            f"show), more than the memory budget of {human(budget)}; raise "
-            "SKYGLASS_MEMORY_BUDGET to open it."
-        )
-
-
 def _open_raster(path: str) -> LoadedImage:
     import imageio.v3 as iio
 
     name = os.path.basename(path)
-    _check_raster_size(path, name)
+    check_raster_size(path, name)
     try:
         pixels = np.asarray(iio.imread(path))
     except Exception as exc:
