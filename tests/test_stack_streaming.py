@@ -198,6 +198,9 @@ def test_best_frames_by_fwhm(tmp_path, skyglass_cli, monkeypatch):
     assert again.returncode == 0, again.stderr
     assert "measuring" not in again.stderr  # the qualities came from the cache
     assert "left out f0001.fits: FWHM" in again.stdout
+    refused = skyglass_cli("stack", *paths, "-o", tmp_path / "n.fits", "--best", "0", env=env)
+    assert refused.returncode == 2 and "measuring" not in refused.stderr  # refused at once
+    assert refused.stderr.endswith("skyglass: error: --best must be 1 or more.\n")
 
 
 @pytest.mark.parametrize("dx, dy", [(-3.3, 2.6), (0.0, -1.5), (5.0, 0.0), (-0.5, -0.75)])

@@ -70,8 +70,14 @@ def _selected(files: list[str], best, max_fwhm, progress) -> list[str]:
     """The frames a quality selection keeps (qualities cached between runs); prints what
     was left out and why."""
     from skyglass.paths import cache_dir
-    from skyglass.processing.calibration.selection import QualityCache, measure, select
+    from skyglass.processing.calibration.selection import (
+        QualityCache,
+        check_selection,
+        measure,
+        select,
+    )
 
+    check_selection(best, max_fwhm)  # before any frame is measured
     cache = QualityCache(cache_dir() / "frame-quality.json")
     kept, left = select(measure(files, cache, progress), best, max_fwhm)
     for quality, why in left:

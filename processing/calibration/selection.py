@@ -73,6 +73,14 @@ def measure(
     return out
 
 
+def check_selection(best: int | None, max_fwhm: float | None) -> None:
+    """InvalidParameterError for a selection that cannot keep anything (before measuring)."""
+    if best is not None and best < 1:
+        raise InvalidParameterError("--best must be 1 or more.")
+    if max_fwhm is not None and not max_fwhm > 0:
+        raise InvalidParameterError("--max-fwhm must be a positive number of pixels.")
+
+
 def select(
     qualities: Sequence[FrameQuality], best: int | None = None, max_fwhm: float | None = None
 ) -> tuple[list[FrameQuality], list[tuple[FrameQuality, str]]]:
@@ -81,10 +89,7 @@ def select(
     Returns ``(kept in their original order, [(left out, why)])``. A frame whose FWHM
     could not be measured is left out whenever a selection is asked for.
     """
-    if best is not None and best < 1:
-        raise InvalidParameterError("--best must be 1 or more.")
-    if max_fwhm is not None and not max_fwhm > 0:
-        raise InvalidParameterError("--max-fwhm must be a positive number of pixels.")
+    check_selection(best, max_fwhm)
     kept, left = [], []
     for q in qualities:
         if math.isnan(q.fwhm):
