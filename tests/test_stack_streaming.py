@@ -246,3 +246,30 @@ def test_align_by_wcs_needs_a_wcs(tmp_path, skyglass_cli):
     run = skyglass_cli("stack", *paths, "-o", tmp_path / "s.fits", "--align", "wcs")
     assert run.returncode == 2
     assert "no usable WCS to align on" in run.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear", "bicubic"])
+def test_a_band_warped_from_its_rows_equals_the_whole_frame_warp(interpolation):
+    """What a band task computes from only the rows it reads equals the whole-frame
+    resampling (rotated and scaled frames; NaN pixels and the borders too)."""
+    from skyglass.processing.calibration.warps import warp, warp_rows
+
+    rng = np.random.default_rng(3)
+    image = rng.normal(100, 10, (300, 240)).astype(np.float32)
+    image[150, 100] = np.nan
+    angle = np.deg2rad(7.0)
+    c, s = np.cos(angle) * 1.01, np.sin(angle) * 1.01
+    matrix = np.array([[c, -s, 12.3], [s, c, -20.7], [0, 0, 1]])
+    whole = warp(image, matrix, interpolation)
+    reads = []
+
+    def read(a, b):
+        reads.append(b - a)
+        return image[a:b]
+
+    bands = [warp_rows(read, image.shape, matrix, interpolation, r, min(300, r + 64))
+             for r in range(0, 300, 64)]  # fmt: skip
+    banded = np.vstack(bands)
+    assert np.array_equal(np.isnan(banded), np.isnan(whole))
+    np.testing.assert_allclose(banded, whole, rtol=2e-6, atol=1e-3, equal_nan=True)
+    assert max(reads) < 150  # each band read a slab, not the frame

@@ -6,7 +6,12 @@ import argparse
 import os
 import sys
 
-from skyglass.cli.options import terminal_progress
+from skyglass.cli.options import (
+    add_executor_options,
+    open_executor,
+    report_executor,
+    terminal_progress,
+)
 from skyglass.cli.table import Command, register
 
 DESCRIPTION = (
@@ -72,6 +77,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip lights whose output is newer than the light and the masters (and, with "
         "--auto, reuse masters newer than every calibration frame): go on after a stop",
     )
+    add_executor_options(
+        parser,
+        "calibrate the lights in N local processes, one task per light (default: this process)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,12 +88,6 @@ def run(args: argparse.Namespace) -> int:
     from skyglass.processing.calibration.combine import CombineOptions
     from skyglass.processing.calibration.pipeline import (
         LightsReport,
-        build_masters,
-        calibrate_folder,
-        calibrate_lights,
-        planned_outputs,
-        refuse_inputs,
-        write_masters,
     )
     from skyglass.processing.errors import InvalidParameterError
 
@@ -106,6 +109,41 @@ def run(args: argparse.Namespace) -> int:
     progress = terminal_progress()
     # A bad light is reported and the others go on: the summary and the status say so.
     report = LightsReport()
+    executor = open_executor(args)
+    try:
+        masters, lights = _run(args, options, combine_options, progress, report, executor)
+    finally:
+        if executor is not None:
+            executor.close()
+    progress.done()
+    for path in masters:
+        print(f"master: {path}")
+    for path in lights:
+        print(f"calibrated: {path}")
+    report_executor(executor)
+    summary = f"{len(report.written)} lights calibrated"
+    if report.skipped:
+        summary += f", {len(report.skipped)} already done (--resume)"
+    if report.failed:
+        summary += f", {len(report.failed)} failed"
+    print(summary + ".")
+    for path, why in report.failed:
+        print(f"skyglass: failed: {os.path.basename(path)}: {why}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _run(args, options, combine_options, progress, report, executor):
+    """Masters then lights, from a folder (``--auto``) or the files given."""
+    from skyglass.processing.calibration.pipeline import (
+        build_masters,
+        calibrate_folder,
+        calibrate_lights,
+        planned_outputs,
+        refuse_inputs,
+        write_masters,
+    )
+    from skyglass.processing.errors import InvalidParameterError
+
     if args.auto:
         if args.lights or args.bias or args.dark or args.flat:
             raise InvalidParameterError("--auto takes a folder; do not list frames as well.")
@@ -119,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
             keep_going=True,
             resume=args.resume,
             report_to=report,
+            executor=executor,
         )
     else:
         if not args.lights:
@@ -139,21 +178,9 @@ def run(args: argparse.Namespace) -> int:
             keep_going=True,
             resume=args.resume,
             report_to=report,
+            executor=executor,
         )
-    progress.done()
-    for path in masters:
-        print(f"master: {path}")
-    for path in lights:
-        print(f"calibrated: {path}")
-    summary = f"{len(report.written)} lights calibrated"
-    if report.skipped:
-        summary += f", {len(report.skipped)} already done (--resume)"
-    if report.failed:
-        summary += f", {len(report.failed)} failed"
-    print(summary + ".")
-    for path, why in report.failed:
-        print(f"skyglass: failed: {os.path.basename(path)}: {why}", file=sys.stderr)
-    return 1 if report.failed else 0
+    return masters, lights
 
 
 register(

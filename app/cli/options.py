@@ -133,3 +133,29 @@ def terminal_progress(stream=None) -> Callable[[float, str], None]:
 
     progress.done = done  # type: ignore[attr-defined]
     return progress
+
+
+def add_executor_options(parser: argparse.ArgumentParser, jobs_help: str) -> None:
+    """``--jobs N`` (local processes) and ``--scheduler ADDRESS`` (a Dask cluster)."""
+    group = parser.add_argument_group("where the work runs")
+    group.add_argument("--jobs", type=int, metavar="N", help=jobs_help)
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the tasks on an existing Dask cluster (tcp://host:port); every worker must "
+        "see the files under the same paths (needs: pip install 'skyglass[cluster]')",
+    )
+
+
+def open_executor(args: argparse.Namespace, default_jobs: int | None = None):
+    """The executor ``--scheduler``/``--jobs`` ask for (None: the in-process engine)."""
+    from skyglass.processing.executors import executor_for
+
+    jobs = args.jobs if args.jobs is not None or args.scheduler else default_jobs
+    return executor_for(args.scheduler, jobs)
+
+
+def report_executor(executor) -> None:
+    """One line saying where the tasks ran (a cluster user checks the workers did it)."""
+    if executor is not None and executor.ran:
+        print(f"tasks: {executor.summary()}")

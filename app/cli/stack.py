@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 
-from skyglass.cli.options import check_output, terminal_progress
+from skyglass.cli.options import (
+    add_executor_options,
+    check_output,
+    open_executor,
+    report_executor,
+    terminal_progress,
+)
 from skyglass.cli.table import Command, register
 
 
@@ -26,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-fwhm", type=float, metavar="PX", help="leave out frames with a larger FWHM"
     )
+    add_executor_options(
+        parser,
+        "register and combine in N local processes, one task per frame and per row band "
+        "(default: this process, two threads)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,17 +54,24 @@ def run(args: argparse.Namespace) -> int:
             args.reference = 1
     # Frames are streamed: memory does not grow with their number; moved frames wait in
     # one temporary file beside the output (same disk as the user's data, not /tmp).
-    result = stack_files(
-        files,
-        method=args.method,
-        align=args.align,
-        reference=args.reference - 1,
-        interpolation=args.interpolation,
-        progress=progress,
-        workdir=os.path.dirname(os.path.abspath(args.output)),
-    )
+    executor = open_executor(args)
+    try:
+        result = stack_files(
+            files,
+            method=args.method,
+            align=args.align,
+            reference=args.reference - 1,
+            interpolation=args.interpolation,
+            progress=progress,
+            workdir=os.path.dirname(os.path.abspath(args.output)),
+            executor=executor,
+        )
+    finally:
+        if executor is not None:
+            executor.close()
     result.write(args.output, overwrite=args.overwrite)
     progress.done()
+    report_executor(executor)
     exposure = (
         f"EXPTIME {result.header['EXPTIME']:g} s (total {result.header['TOTEXP']:g} s)"
         if "TOTEXP" in result.header

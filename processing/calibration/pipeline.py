@@ -269,6 +269,74 @@ def calibrate_one(
     return calibrate(path, masters.bias, dark, flat, options, progress)
 
 
+@dataclass(frozen=True)
+class MasterFile:
+    """A written master and the frames it was made from (for the lights' HISTORY)."""
+
+    path: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MasterFiles:
+    """Where the masters of a run are written: what a task on another process or machine
+    needs to calibrate a light (it reads them itself, once per process)."""
+
+    bias: MasterFile | None
+    darks: tuple[tuple[float, MasterFile], ...]
+    flats: tuple[tuple[str, MasterFile], ...]
+
+    @classmethod
+    def of(cls, masters: Masters, folder: str) -> MasterFiles:
+        def written(frame: Frame) -> MasterFile:
+            out = os.path.abspath(os.path.join(folder, frame.name))
+            if not os.path.exists(out):
+                raise SkyglassError(f"{out}: the master is not written; cannot share it.")
+            return MasterFile(out, tuple(frame.sources or ()))
+
+        return cls(
+            written(masters.bias) if masters.bias else None,
+            tuple((t, written(f)) for t, f in sorted(masters.darks.items())),
+            tuple((b, written(f)) for b, f in sorted(masters.flats.items())),
+        )
+
+    def load(self) -> Masters:
+        masters = Masters()
+        if self.bias:
+            masters.bias = _master(self.bias)
+        masters.darks = {t: _master(m) for t, m in self.darks}
+        masters.flats = {b: _master(m) for b, m in self.flats}
+        return masters
+
+
+_MASTERS: dict[tuple, Frame] = {}
+
+
+def _master(master: MasterFile) -> Frame:
+    """A master file read once per process (keyed by its time, so a new run re-reads)."""
+    from skyglass.processing.calibration.calibrate import read_frame
+
+    stat = os.stat(master.path)
+    key = (master, stat.st_mtime_ns, stat.st_size)
+    if key not in _MASTERS:
+        if len(_MASTERS) > 16:
+            _MASTERS.clear()
+        frame = read_frame(master.path)
+        frame.name = os.path.basename(master.path)
+        frame.sources = list(master.sources) or frame.sources
+        _MASTERS[key] = frame
+    return _MASTERS[key]
+
+
+def calibrate_file(
+    path: str, masters: MasterFiles, out: str, options: CalibrationOptions | None, overwrite: bool
+) -> str:
+    """Task: calibrate the light ``path`` with the master files and write ``out``."""
+    frame = calibrate_one(path, masters.load(), options)
+    frame.write(out, overwrite=overwrite)
+    return out
+
+
 @dataclass
 class LightsReport:
     """What :func:`calibrate_lights` did: written, skipped (``resume``) and failed lights."""
@@ -290,6 +358,7 @@ def calibrate_lights(
     keep_going: bool = False,
     resume: bool = False,
     report_to: LightsReport | None = None,
+    executor=None,
 ) -> list[str]:
     """Calibrate each light with the right masters and write ``NAME_cal.fits``.
 
@@ -301,6 +370,9 @@ def calibrate_lights(
     and the others go on (a night of hundreds must not stop at one bad file).
     ``resume``: a light whose output exists and is newer than the light and every master
     file is skipped. Progress says how many are done and estimates the time left.
+    ``executor``: an :class:`~skyglass.processing.executors.Executor` running one task
+    per light (local processes or a Dask cluster); the masters must be written in
+    ``folder`` and ``on_frame`` is not called.
     """
     import time
 
@@ -314,6 +386,28 @@ def calibrate_lights(
     ]
     start, done = time.monotonic(), 0
     n = len(lights)
+    if executor is not None:
+        todo = []
+        for path in lights:
+            out = os.path.join(folder, calibrated_name(path))
+            if resume and _newer(out, [path, *[m for m in master_files if os.path.exists(m)]]):
+                report_to.skipped.append(out)
+            elif os.path.exists(out) and not overwrite and not resume:
+                raise SkyglassError(f"{out}: already exists; use --overwrite or another folder.")
+            else:
+                todo.append(path)
+        _calibrate_on(
+            executor,
+            todo,
+            masters,
+            folder,
+            options,
+            overwrite or resume,
+            progress,
+            keep_going,
+            report_to,
+        )
+        return report_to.written
     for i, path in enumerate(lights):
         out = os.path.join(folder, calibrated_name(path))
         if resume and _newer(out, [path, *[m for m in master_files if os.path.exists(m)]]):
@@ -344,6 +438,54 @@ def calibrate_lights(
     return report_to.written
 
 
+def _calibrate_on(
+    executor,
+    lights: Sequence[str],
+    masters: Masters,
+    folder: str,
+    options: CalibrationOptions | None,
+    overwrite: bool,
+    progress: ProgressCallback | None,
+    keep_going: bool,
+    report_to: LightsReport,
+) -> None:
+    """One task per light on ``executor``; results recorded as they come."""
+    import time
+
+    from skyglass.processing.executors import gather
+
+    files = MasterFiles.of(masters, folder)
+    outs = [os.path.abspath(os.path.join(folder, calibrated_name(p))) for p in lights]
+    tasks = [
+        (os.path.abspath(p), files, out, options, overwrite)
+        for p, out in zip(lights, outs, strict=True)
+    ]
+    start, n = time.monotonic(), len(lights)
+    written: dict[int, str] = {}
+
+    def failed(i: int, exc: BaseException) -> None:
+        if not keep_going:
+            raise exc
+        report_to.failed.append((lights[i], str(exc) or type(exc).__name__))
+
+    def message(done: int) -> str:
+        per = (time.monotonic() - start) / done
+        left = f", about {_duration(per * (n - done))} left" if done < n else ""
+        return f"calibrated {done} of {n} lights on {executor.name}{left}"
+
+    report(progress, 0.0, f"calibrating {n} lights on {executor.name}")
+    gather(
+        executor,
+        calibrate_file,
+        tasks,
+        lambda i, out: written.__setitem__(i, os.path.join(folder, calibrated_name(lights[i]))),
+        failed,
+        progress,
+        message,
+    )
+    report_to.written.extend(written[i] for i in sorted(written))
+
+
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -362,6 +504,7 @@ def calibrate_folder(
     keep_going: bool = False,
     resume: bool = False,
     report_to: LightsReport | None = None,
+    executor=None,
 ) -> tuple[list[str], list[str]]:
     """Group a night's frames from their headers, build masters and calibrate the lights.
 
@@ -401,5 +544,6 @@ def calibrate_folder(
         keep_going=keep_going,
         resume=resume,
         report_to=report_to,
+        executor=executor,
     )
     return master_paths, cal

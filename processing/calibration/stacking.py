@@ -181,6 +181,7 @@ def stack_files(
     options: CombineOptions | None = None,
     progress: ProgressCallback | None = None,
     workdir: str | None = None,
+    executor=None,
 ) -> Frame:
     """Align and co-add the images in ``paths`` with memory independent of their number.
 
@@ -195,6 +196,10 @@ def stack_files(
     workdir : str, optional
         Folder for the temporary file of aligned frames (default: the system's temporary
         folder); put it on a disk with room for one float32 copy of every moved frame.
+    executor : Executor, optional
+        Run registration (one task per frame) and combining (one task per row band) on
+        local processes or a Dask cluster
+        (:mod:`~skyglass.processing.calibration.bandstack`); no temporary file.
 
     Returns
     -------
@@ -206,7 +211,6 @@ def stack_files(
         ALIGN_METHODS,
         INTERPOLATION,
         Registration,
-        stack_header,
         warp_bands,
     )
 
@@ -222,6 +226,21 @@ def stack_files(
     report(progress, 0.0, "reading headers")
     infos = read_infos(paths)
     n = len(infos)
+    if executor is not None:
+        from skyglass.processing.calibration.bandstack import stack_on
+
+        combined, matrices = stack_on(
+            executor,
+            [i.path for i in infos],
+            infos[0].shape,
+            [i.header for i in infos],
+            reference,
+            align,
+            interpolation,
+            opts,
+            progress,
+        )
+        return _result(combined, infos, matrices, reference, opts, align, interpolation)
     ref_info = infos[reference]
     registration = (
         Registration(load(ref_info.path), align, ref_info.name, ref_info.header)
@@ -286,6 +305,12 @@ def stack_files(
     finally:
         if store is not None:
             store.close()
+    return _result(combined, infos, matrices, reference, opts, align, interpolation)
+
+
+def _result(combined, infos, matrices, reference, opts, align, interpolation) -> Frame:
+    from skyglass.processing.calibration.align import stack_header
+
     header = stack_header(
         infos[reference].header,
         [i.header for i in infos],

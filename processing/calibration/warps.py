@@ -19,7 +19,7 @@ def warp(image: np.ndarray, matrix: np.ndarray, interpolation: str = "bilinear")
     weighted slices (``bilinear``); everything else through :func:`resample`.
     """
     matrix = _as_translation(matrix, image.shape)
-    translation = np.allclose(matrix[:2, :2], np.eye(2)) and np.allclose(matrix[2], [0, 0, 1])
+    translation = _is_shift(matrix)
     if translation and interpolation == "none":
         return _shift_whole(image, round(matrix[0, 2]), round(matrix[1, 2]))
     if translation and interpolation == "bilinear":
@@ -36,26 +36,60 @@ def warp_bands(image: np.ndarray, matrix: np.ndarray, interpolation: str, rows: 
     """
     ny, nx = image.shape
     matrix = _as_translation(matrix, image.shape)
-    shift = np.allclose(matrix[:2, :2], np.eye(2)) and np.allclose(matrix[2], [0, 0, 1])
-    if not shift or interpolation not in ("none", "bilinear"):
+    if not _is_shift(matrix) or interpolation not in ("none", "bilinear"):
         whole = warp(image, matrix, interpolation)
         for r0 in range(0, ny, rows):
             yield r0, whole[r0 : r0 + rows]
         return
-    dx, dy = float(matrix[0, 2]), float(matrix[1, 2])
-    if interpolation == "none":
-        dx, dy = float(round(dx)), float(round(dy))
-    iy = int(np.floor(dy))
     for r0 in range(0, ny, rows):
-        r1 = min(ny, r0 + rows)
+        yield (
+            r0,
+            warp_rows(
+                lambda a, b: image[a:b], image.shape, matrix, interpolation, r0, min(ny, r0 + rows)
+            ),
+        )
+
+
+def warp_rows(
+    read, shape: tuple[int, int], matrix: np.ndarray, interpolation: str, r0: int, r1: int
+) -> np.ndarray:
+    """Rows ``r0:r1`` of :func:`warp`'s result, from only the source rows they need.
+
+    ``read(a, b)`` returns source rows ``a:b`` (float32) of an image of ``shape``: a file
+    read by rows, so a task combining one band of a stack reads a band of each frame.
+    Shifts give the same values as :func:`warp`; other transforms are resampled from a
+    slab with a margin, equal to the whole-frame resampling within float32 rounding.
+    """
+    ny, nx = shape
+    matrix = _as_translation(matrix, shape)
+    if _is_shift(matrix) and interpolation in ("none", "bilinear"):
+        dx, dy = float(matrix[0, 2]), float(matrix[1, 2])
+        if interpolation == "none":
+            dx, dy = float(round(dx)), float(round(dy))
+        iy = int(np.floor(dy))
         s0, s1 = r0 - iy - 1, r1 - iy  # source rows the band needs (one spare above)
         slab = np.full((s1 - s0, nx), np.nan, np.float32)
         a, b = max(0, s0), min(ny, s1)
         if b > a:
-            slab[a - s0 : b - s0] = image[a:b]
+            slab[a - s0 : b - s0] = read(a, b)
         # In slab rows the shift is dy - (r0 - s0); the band is the slab's first rows.
-        moved = _shift_bilinear(slab, dx, dy - (r0 - s0))
-        yield r0, moved[: r1 - r0]
+        return _shift_bilinear(slab, dx, dy - (r0 - s0))[: r1 - r0]
+    order = INTERPOLATION[interpolation]
+    # The source rows the band's corners map from (affine: the extremes are corners), with
+    # room for the kernel; a spline's prefilter reaches further, so more for bicubic.
+    corners = np.array([[0, r0 - 1, 1], [nx, r0 - 1, 1], [0, r1, 1], [nx, r1, 1]], float)
+    ys = (np.linalg.inv(matrix) @ corners.T)[1]
+    margin = 16 if order > 1 else 2
+    s0 = max(0, int(np.floor(ys.min())) - margin)
+    s1 = min(ny, int(np.ceil(ys.max())) + margin + 1)
+    if s1 <= s0:
+        return np.full((r1 - r0, nx), np.nan, np.float32)
+    band = shift_matrix(0.0, -r0) @ matrix @ shift_matrix(0.0, float(s0))
+    return resample(np.asarray(read(s0, s1), np.float32), band, order, (r1 - r0, nx))
+
+
+def _is_shift(matrix: np.ndarray) -> bool:
+    return bool(np.allclose(matrix[:2, :2], np.eye(2)) and np.allclose(matrix[2], [0, 0, 1]))
 
 
 #: A fitted rotation and scale that move no pixel of the frame by more than this (pixels)
@@ -122,11 +156,17 @@ def _shift_bilinear(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return out
 
 
-def resample(image: np.ndarray, matrix: np.ndarray, order: int = 1) -> np.ndarray:
+def resample(
+    image: np.ndarray,
+    matrix: np.ndarray,
+    order: int = 1,
+    output_shape: tuple[int, int] | None = None,
+) -> np.ndarray:
     """Resample ``image`` onto the reference grid.
 
     ``matrix`` is the 3 x 3 homogeneous transform from image (x, y) to reference (x, y).
-    Pixels that map from outside the image, or from NaN, become NaN.
+    Pixels that map from outside the image, or from NaN, become NaN. The result has
+    ``output_shape`` (default: the image's).
     """
     from scipy import ndimage
 
@@ -137,11 +177,24 @@ def resample(image: np.ndarray, matrix: np.ndarray, order: int = 1) -> np.ndarra
     finite = np.isfinite(image)
     filled = np.where(finite, image, 0.0).astype(np.float32)
     out = ndimage.affine_transform(
-        filled, m, offset, order=order, mode="constant", cval=np.nan, prefilter=order > 1
+        filled,
+        m,
+        offset,
+        output_shape=output_shape,
+        order=order,
+        mode="constant",
+        cval=np.nan,
+        prefilter=order > 1,
     )
     if not finite.all():
         weight = ndimage.affine_transform(
-            finite.astype(np.float32), m, offset, order=1, mode="constant", cval=0.0
+            finite.astype(np.float32),
+            m,
+            offset,
+            output_shape=output_shape,
+            order=1,
+            mode="constant",
+            cval=0.0,
         )
         out[weight < 0.999] = np.nan
     return out.astype(np.float32)
