@@ -46,6 +46,9 @@ class Executor:
     """
 
     name = "here"
+    #: Fewer tasks than this run in the caller's own loop instead (starting processes
+    #: costs more than a few tasks gain): 1 when the user asked for this executor.
+    min_tasks = 1
 
     def __init__(self) -> None:
         self.ran: Counter[str] = Counter()
@@ -61,6 +64,11 @@ class Executor:
                 continue
             self.ran[worker] += 1
             yield i, result, None
+
+    def share(self, value: Any) -> Any:
+        """``value`` as an argument many tasks take: sent to the workers once where the
+        executor can (a Dask cluster), else the value itself."""
+        return value
 
     def close(self) -> None:
         """Release workers and connections (idempotent)."""
@@ -166,6 +174,11 @@ class DaskExecutor(Executor):
                 yield index[future.key], result, None
         finally:
             self.client.cancel(futures)
+
+    def share(self, value: Any) -> Any:
+        # One copy on every worker instead of one per task in the graph (a band task of
+        # 10,000 frames would otherwise carry 10,000 paths and matrices each).
+        return self.client.scatter(value, broadcast=True, hash=False)
 
     def close(self) -> None:
         client, self.client = getattr(self, "client", None), None

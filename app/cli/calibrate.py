@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     progress = terminal_progress()
     # A bad light is reported and the others go on: the summary and the status say so.
     report = LightsReport()
-    executor = open_executor(args)
+    executor = open_executor(args, default_jobs=os.cpu_count())
     try:
         masters, lights = _run(args, options, combine_options, progress, report, executor)
     finally:

@@ -148,11 +148,18 @@ def add_executor_options(parser: argparse.ArgumentParser, jobs_help: str) -> Non
 
 
 def open_executor(args: argparse.Namespace, default_jobs: int | None = None):
-    """The executor ``--scheduler``/``--jobs`` ask for (None: the in-process engine)."""
+    """The executor ``--scheduler``/``--jobs`` ask for (None: the in-process engine).
+
+    ``default_jobs``: local processes when neither is given, used only for at least four
+    tasks per process (fewer do not repay the processes' start).
+    """
     from skyglass.processing.executors import executor_for
 
-    jobs = args.jobs if args.jobs is not None or args.scheduler else default_jobs
-    return executor_for(args.scheduler, jobs)
+    if args.jobs is not None or args.scheduler or not default_jobs or default_jobs < 2:
+        return executor_for(args.scheduler, args.jobs)
+    executor = executor_for(None, default_jobs)
+    executor.min_tasks = 4 * default_jobs
+    return executor
 
 
 def report_executor(executor) -> None:

@@ -59,18 +59,12 @@ def _reader(path: str):
     return lambda a, b: data[a:b]
 
 
-def combine_band(
-    paths: Sequence[str],
-    shape: tuple[int, int],
-    matrices: Sequence[np.ndarray],
-    interpolation: str,
-    options: CombineOptions,
-    r0: int,
-    r1: int,
-) -> np.ndarray:
-    """Task: rows ``r0:r1`` of the stack of ``paths`` moved by ``matrices``."""
+def combine_band(plan: tuple, r0: int, r1: int) -> np.ndarray:
+    """Task: rows ``r0:r1`` of the stack; ``plan`` is ``(paths, shape, matrices,
+    interpolation, options)``, the same for every band (sent once to each worker)."""
     from skyglass.processing.calibration.warps import warp_rows
 
+    paths, shape, matrices, interpolation, options = plan
     bands = np.empty((len(paths), r1 - r0, shape[1]), np.float32)
     for i, (path, matrix) in enumerate(zip(paths, matrices, strict=True)):
         read = _reader(path)
@@ -83,9 +77,9 @@ def combine_band(
 
 
 def band_rows(n: int, nx: int) -> int:
-    """Rows per band task: one band of every frame within the combine chunk budget, at
-    least 8 rows (fewer, larger tasks read files in longer runs)."""
-    return max(8, min(1024, CHUNK_BYTES // max(1, n * nx * 4)))
+    """Rows per band task: one band of every frame within the combine chunk budget (a
+    median needs every frame's value of a pixel at once), at most 1024."""
+    return max(1, min(1024, CHUNK_BYTES // max(1, n * nx * 4)))
 
 
 def matrices_on(
@@ -144,9 +138,8 @@ def stack_on(
     rows = band_rows(len(paths), nx)
     starts = list(range(0, ny, rows))
     files = [os.path.abspath(p) for p in paths]
-    tasks = [
-        (files, shape, matrices, interpolation, options, r0, min(ny, r0 + rows)) for r0 in starts
-    ]
+    plan = executor.share((files, tuple(shape), matrices, interpolation, options))
+    tasks = [(plan, r0, min(ny, r0 + rows)) for r0 in starts]
     out = np.empty(shape, np.float32)
 
     def place(k: int, band: np.ndarray) -> None:

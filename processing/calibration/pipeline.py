@@ -386,7 +386,7 @@ def calibrate_lights(
     ]
     start, done = time.monotonic(), 0
     n = len(lights)
-    if executor is not None:
+    if executor is not None and len(lights) >= executor.min_tasks:
         todo = []
         for path in lights:
             out = os.path.join(folder, calibrated_name(path))
@@ -467,18 +467,25 @@ def _calibrate_on(
         if not keep_going:
             raise exc
         report_to.failed.append((lights[i], str(exc) or type(exc).__name__))
+        last["name"] = f"{os.path.basename(lights[i])} failed"
+
+    last = {"name": ""}
 
     def message(done: int) -> str:
         per = (time.monotonic() - start) / done
         left = f", about {_duration(per * (n - done))} left" if done < n else ""
-        return f"calibrated {done} of {n} lights on {executor.name}{left}"
+        return f"{last['name']} ({done} of {n} on {executor.name}{left})"
+
+    def finished(i: int, out: str) -> None:
+        written[i] = os.path.join(folder, calibrated_name(lights[i]))
+        last["name"] = f"calibrated {os.path.basename(lights[i])}"
 
     report(progress, 0.0, f"calibrating {n} lights on {executor.name}")
     gather(
         executor,
         calibrate_file,
         tasks,
-        lambda i, out: written.__setitem__(i, os.path.join(folder, calibrated_name(lights[i]))),
+        finished,
         failed,
         progress,
         message,
