@@ -63,15 +63,23 @@ def run(args: argparse.Namespace) -> int:
     if not len(table) and meta.get("note"):
         print(f"0 stars in {image.name}: {meta['note']}.")
     else:
+        arcsec = meta.get("fwhm_arcsec")
+        scale = f" ({arcsec:.2f} arcsec)" if arcsec else ""
         print(
-            f"{len(table)} stars in {image.name}: FWHM {meta.get('fwhm', float('nan')):.2f} px, "
-            f"background {meta.get('background', float('nan')):.6g} +- "
+            f"{len(table)} stars in {image.name}: FWHM {meta.get('fwhm', float('nan')):.2f} px"
+            f"{scale} from {meta.get('psf_stars', 0)} isolated stars (Moffat beta "
+            f"{meta.get('psf_beta', float('nan')):g}), background "
+            f"{meta.get('background', float('nan')):.6g} +- "
             f"{meta.get('noise', float('nan')):.3g}, threshold {options.threshold:g} sigma"
         )
     if len(table):
+        counts = {
+            name: int(np.count_nonzero(table[name]))
+            for name in ("saturated", "blended", "edge", "poor_fit")
+        }
         print(
-            f"  saturated: {int(table['saturated'].sum())}; median FWHM of stars "
-            f"{float(np.median(table['fwhm'][np.isfinite(table['fwhm'])])):.2f} px"
+            f"  saturated: {counts['saturated']}, blended: {counts['blended']}, near an edge: "
+            f"{counts['edge']}, poor fits (no FWHM of their own): {counts['poor_fit']}"
         )
     if args.output:
         write_catalog(table, args.output, args.overwrite)
