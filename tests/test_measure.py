@@ -248,12 +248,25 @@ def test_annotated_png(field):
     )
     assert plain.shape == (384, 384, 3)
     assert (rgb[:384] != plain).any(axis=2).sum() > 1000  # overlays were drawn
-    # The star circle is green where the brightest star is.
-    x, y = cat["x"][0], cat["y"][0]
-    r = 1.5 * cat["fwhm"][0] * 0.5
-    px, py = int((x - 0.5) * 0.5 + r), int((768 - (y - 0.5)) * 0.5)
-    window = rgb[py - 2 : py + 3, px - 2 : px + 3]
-    assert ((window[..., 1] > 200) & (window[..., 0] < 80)).any()
+    # Each circle, at the aperture radius, is green for a clean star and magenta for a
+    # saturated one (orange for blended, edge or poor fit).
+    from skyglass.processing.measure.stars import marker_kinds
+
+    kinds = marker_kinds(cat)
+    r = cat.meta["aperture_radius"] * 0.5
+    checked = set()
+    for i, kind in enumerate(kinds):
+        if kind in checked or kind == "flagged":
+            continue
+        x, y = cat["x"][i], cat["y"][i]
+        px, py = int((x - 0.5) * 0.5 + r), int((768 - (y - 0.5)) * 0.5)
+        window = rgb[py - 2 : py + 3, px - 2 : px + 3].astype(int)
+        if kind == "clean":
+            assert ((window[..., 1] > 200) & (window[..., 0] < 80)).any()
+        else:
+            assert ((window[..., 0] > 200) & (window[..., 1] < 80) & (window[..., 2] > 200)).any()
+        checked.add(kind)
+    assert checked == {"clean", "saturated"}
 
 
 def test_cli_stars_and_annotated_render(tmp_path, field, capsys):

@@ -90,6 +90,29 @@ def test_a_real_click_on_a_circled_star_examines_it(qtbot, window, demo_night):
     assert panel.profile_dialog is not None and panel.profile_dialog.isVisible()
 
 
+def test_examine_and_catalogue_photometry_agree(qtbot, window, demo_night):
+    """The same star and aperture give the same flux whether examined with a click or
+    measured with the whole catalogue (issue 14, item 5)."""
+    window.files.open_file(demo_night.lights[0])
+    panel = window.panels["stars"]
+    panel.detect()
+    wait(qtbot, panel)
+    panel.measure_catalog()
+    wait(qtbot, panel)
+    cat = panel.catalog
+    panel.examine_button.setChecked(True)
+    canvas = window.canvas
+    for star in cat[:3]:
+        # A click a little off the centre, as a person makes it.
+        at = QtCore.QPointF(float(star["x"]) - 0.5 + 0.7, float(star["y"]) - 0.5 - 0.6)
+        pos = canvas.mapFromScene(canvas.vb.mapViewToScene(at))
+        qtbot.mouseClick(canvas.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+        row = panel.last_photometry[0]
+        assert row["flux"] == pytest.approx(float(star["ap_flux"]), rel=1e-9)
+        assert panel.phot_result.text().startswith(f"star {int(star['id'])}, ")
+        assert f"flux {row['flux']:.6g}" in panel.profile_dialog.text.text()
+
+
 def test_regions_statistics_projection_and_files(qtbot, window, demo_night, tmp_path):
     window.files.open_file(demo_night.lights[0])
     panel = window.panels["regions"]

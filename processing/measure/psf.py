@@ -198,10 +198,10 @@ def image_psf(
 
     The Moffat beta is the one whose fits leave the least residual over all the stars;
     the FWHM is the sigma-clipped median of their fitted FWHMs. ``fwhm`` is the first
-    guess. Fewer than three usable stars: ``(fwhm, 3.0, n)``, the guess kept.
+    guess. No usable star: ``(fwhm, 3.0, 0)``, the guess kept.
     """
-    if len(x) < 3:
-        return fwhm, 3.0, len(x)
+    if len(x) < 1:
+        return fwhm, 3.0, 0
     guess = fwhm
     for _ in range(2):  # the window follows the estimate
         radius = int(min(25, max(3, math.ceil(1.6 * guess))))
@@ -217,15 +217,15 @@ def image_psf(
         # Each star's residuals relative to its best beta: bright stars do not outvote.
         rel = scores_a / np.maximum(scores_a.min(axis=0), 1e-30)
         ok = np.isfinite(rel).all(axis=0)
-        if ok.sum() < 3:
-            return fwhm, 3.0, int(ok.sum())
+        if ok.sum() < 1:
+            return fwhm, 3.0, 0
         b = int(np.argmin(np.median(rel[:, ok], axis=1)))
         beta = BETAS[b]
         fits = fit_profiles(image, x[ok], y[ok], guess, beta, segmap,
                             None if ids is None else ids[ok], unusable)  # fmt: skip
         good = np.isfinite(fits.fwhm)
-        if good.sum() < 3:
-            return fwhm, beta, int(good.sum())
+        if good.sum() < 1:
+            return fwhm, beta, 0
         guess = _clipped_median(fits.fwhm[good])
     return guess, beta, int(good.sum())
 

@@ -456,15 +456,15 @@ def _image_psf(sub, objs, ids, segmap, unusable, bkg, saturation, guess: float):
         cand &= near > 4 * guess
     first = np.nonzero(cand)[0]
     first = first[np.argsort(-snr0[first])][: 3 * PSF_STARS]
-    if first.size < 3:
-        return guess, 3.0, int(first.size)
+    if first.size < 1:
+        return guess, 3.0, 0
     xc, yc = windowed_centroids(sub, xy[first, 0], xy[first, 1], guess / GAUSS)
     # Not hot pixels nor streaks: a core to fit, neither sharp nor flat.
     f0, rnd, sh0, _ = _shape(sub, xc, yc, guess)
     ok = (sh0 < 0.8) & (sh0 > 0.05) & np.isfinite(f0) & (rnd < 0.5)
     first, xc, yc = first[ok][:PSF_STARS], xc[ok][:PSF_STARS], yc[ok][:PSF_STARS]
-    if first.size < 3:
-        return guess, 3.0, int(first.size)
+    if first.size < 1:
+        return guess, 3.0, 0
     if not 1.0 <= guess <= 50.0 or not np.isfinite(guess):
         guess = 3.0
     start = float(np.clip(np.median(f0[ok]), 1.0, 50.0))
@@ -569,3 +569,25 @@ def marker_radii(table) -> np.ndarray:
         fwhm = float(fwhm) if fwhm is not None and np.isfinite(fwhm) and fwhm > 0 else 3.0
         radius = 1.5 * fwhm
     return np.full(len(table), max(3.0, float(radius)))
+
+
+#: Circle colours (RGB): a clean star; one with a flag (blended, near an edge, poor
+#: profile fit); a saturated one.
+STAR_COLOURS = {"clean": (0, 255, 0), "flagged": (255, 170, 0), "saturated": (255, 0, 255)}
+
+
+def marker_kinds(table) -> list[str]:
+    """For each catalogued star, which of :data:`STAR_COLOURS` its circle takes (a
+    catalogue without the flag columns - an older file - is all clean)."""
+    n = len(table)
+    names = getattr(table, "colnames", [])
+
+    def column(name: str) -> np.ndarray:
+        return np.asarray(table[name], bool) if name in names else np.zeros(n, bool)
+
+    flagged = column("blended") | column("edge") | column("poor_fit")
+    saturated = column("saturated")
+    return [
+        "saturated" if s else "flagged" if f else "clean"
+        for s, f in zip(saturated, flagged, strict=True)
+    ]

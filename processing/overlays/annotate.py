@@ -19,7 +19,6 @@ from skyglass.processing.display.render import (
     zoomed,
 )
 
-STAR_COLOUR = (0, 255, 0)
 REGION_COLOUR = (0, 200, 255)
 TEXT_COLOUR = (255, 255, 0)
 
@@ -122,13 +121,14 @@ def render_annotated(
     draw = ImageDraw.Draw(image)
     font = _font(max(10, min(18, rgb.shape[1] // 60)))
     if ann.stars is not None and len(ann.stars):
-        from skyglass.processing.measure.stars import marker_radii
+        from skyglass.processing.measure.stars import STAR_COLOURS, marker_kinds, marker_radii
 
         radii = marker_radii(ann.stars)
-        for x, y, radius in zip(ann.stars["x"], ann.stars["y"], radii, strict=True):
+        kinds = marker_kinds(ann.stars)
+        for x, y, radius, kind in zip(ann.stars["x"], ann.stars["y"], radii, kinds, strict=True):
             r = radius * zoom
             px, py = _to_png(x, y, ny, zoom)
-            draw.ellipse([px - r, py - r, px + r, py + r], outline=STAR_COLOUR, width=1)
+            draw.ellipse([px - r, py - r, px + r, py + r], outline=STAR_COLOURS[kind], width=1)
     for region in ann.regions:
         _draw_region(draw, region, ny, zoom, font)
     w = header is not None and _wcs(header)

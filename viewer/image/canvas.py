@@ -278,11 +278,19 @@ class ImageCanvas(pg.GraphicsView):
         self._mask = mask
         self.render_now()
 
-    def set_stars(self, x, y, diameter) -> None:
-        """Circle stars at FITS positions with the given diameters (pixels)."""
+    def set_stars(self, x, y, diameter, colours=None) -> None:
+        """Circle stars at FITS positions with the given diameters (pixels), each in its
+        RGB colour (default green)."""
         x = np.asarray(x, float) - 0.5
         y = np.asarray(y, float) - 0.5
-        self.stars_item.setData(x=x, y=y, size=np.asarray(diameter, float))
+        pens = None
+        if colours is not None:
+            cache = {c: pg.mkPen(c, width=0) for c in set(colours)}
+            pens = [cache[c] for c in colours]
+        if pens:
+            self.stars_item.setData(x=x, y=y, size=np.asarray(diameter, float), pen=pens)
+        else:
+            self.stars_item.setData(x=x, y=y, size=np.asarray(diameter, float))
 
     def set_overlay(self, name: str, items: list) -> None:
         """Replace the named overlay (contours, grid, compass...) by ``items``

@@ -22,9 +22,13 @@ SHOWN = (
     "flux",
     "snr",
     "fwhm",
+    "fwhm_arcsec",
     "roundness",
     "peak",
     "saturated",
+    "blended",
+    "edge",
+    "poor_fit",
     "ap_mag",
     "ap_mag_err",
 )
@@ -273,10 +277,19 @@ class StarsPanel(QtWidgets.QWidget):
         self._fill_table()
         meta = table.meta if table is not None else {}
         if table is not None:
+            arcsec = meta.get("fwhm_arcsec")
+            flagged = sum(
+                int(np.count_nonzero(table[c]))
+                for c in ("blended", "edge", "poor_fit")
+                if c in table.colnames
+            )
             self.status.setText(
-                f"{len(table)} stars; FWHM {meta.get('fwhm', float('nan')):.2f} px, "
-                f"background {meta.get('background', float('nan')):.6g} +- "
-                f"{meta.get('noise', float('nan')):.3g}."
+                (meta.get("note", "") + ". " if not len(table) and meta.get("note") else "")
+                + f"{len(table)} stars; FWHM {meta.get('fwhm', float('nan')):.2f} px"
+                + (f" ({arcsec:.2f}\u2033)" if arcsec else "")
+                + f", background {meta.get('background', float('nan')):.6g} +- "
+                f"{meta.get('noise', float('nan')):.3g}. Circles: green clean, orange "
+                f"flagged ({flagged}: blended, edge or poor fit), magenta saturated."
             )
         self.catalogChanged.emit()
 
@@ -336,15 +349,18 @@ class StarsPanel(QtWidgets.QWidget):
             prof = star_profile(
                 frame.data, x, y, max(10.0, self.r_out.value()), gain=self.gain.value()
             )
-            t = aperture_photometry(
-                frame.data, prof.x, prof.y, mask=self._mask(), **self._phot_args()
-            )
+            # A catalogued star is measured at the catalogue's centre, so Examine and
+            # "Measure catalogue" give the same flux for the same star and aperture.
+            star = self._catalogued_near(prof.x, prof.y)
+            cx, cy = (prof.x, prof.y) if star is None else (float(star["x"]), float(star["y"]))
+            t = aperture_photometry(frame.data, cx, cy, mask=self._mask(), **self._phot_args())
         except (SkyglassError, ValueError) as exc:
             self._error(str(exc))
             return
         row = t[0]
+        which = f"star {int(star['id'])}, " if star is not None else ""
         self.phot_result.setText(
-            f"({row['x']:.2f}, {row['y']:.2f}): flux {row['flux']:.6g} +- "
+            f"{which}({row['x']:.2f}, {row['y']:.2f}): flux {row['flux']:.6g} +- "
             f"{row['flux_err']:.3g}, mag {row['mag']:.3f} +- "
             f"{row['mag_err']:.3f}, sky {row['sky']:.5g}, SNR {row['snr']:.1f}"
         )
@@ -353,6 +369,16 @@ class StarsPanel(QtWidgets.QWidget):
             args = self._phot_args()
             aperture = f"r = {args['radius']:g} px, sky {args['r_in']:g}-{args['r_out']:g} px"
             self.show_profile(prof, row, aperture)
+
+    def _catalogued_near(self, x: float, y: float):
+        """The catalogue's star within two pixels (or half its FWHM) of (x, y), else None."""
+        cat = self.catalog
+        if cat is None or not len(cat):
+            return None
+        d2 = (np.asarray(cat["x"], float) - x) ** 2 + (np.asarray(cat["y"], float) - y) ** 2
+        i = int(np.argmin(d2))
+        reach = max(2.0, 0.5 * float(cat.meta.get("fwhm", 3.0) or 3.0))
+        return cat[i] if d2[i] <= reach**2 else None
 
     def show_mode(self, mode: str) -> None:
         """Reflect the window's interaction mode (Examine on or off)."""
