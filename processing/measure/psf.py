@@ -22,8 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: The grid of FWHM ratios (to the first guess) each star is tried at.
-GRID = np.exp(np.linspace(math.log(0.4), math.log(4.0), 36))
+#: The FWHM ratios (to the first guess) each star is tried at: a coarse grid from 0.4 to
+#: 4, then steps of a third of its step (in log width) around each star's best coarse
+#: width (20 widths where a grid as fine would take 36).
+COARSE = np.exp(np.linspace(math.log(0.4), math.log(4.0), 13))
+_H = math.log(10.0) / 12
+FINE = np.linspace(-_H, _H, 7)
 #: Candidate Moffat betas for the image's PSF (30: practically a Gaussian).
 BETAS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.5, 6.0, 10.0, 30.0)
 #: Relative FWHM uncertainty above which a star's own FWHM is not reported.
@@ -112,6 +116,17 @@ def _grid_fit(stamps, r2, use, fwhms: np.ndarray, beta: float):
     return chi, amp, back, s1
 
 
+def _coarse_to_fine(stamps, r2, use, fwhm: float, beta: float):
+    """Each star fitted at the widths of COARSE, then at FINE steps around its best:
+    ``(chi, A, B, pixels, log widths, best coarse width inside the grid)`` (n, 7)."""
+    chi, amp, _, _ = _grid_fit(stamps, r2, use, fwhm * COARSE, beta)
+    jc = np.argmin(np.where(amp > 0, chi, np.inf), axis=1)
+    inner = (jc > 0) & (jc < len(COARSE) - 1)
+    u = np.log(fwhm * COARSE)[jc][:, None] + FINE[None, :]
+    chi, amp, back, s1 = _grid_fit(stamps, r2, use, np.exp(u), beta)
+    return np.where(amp > 0, chi, np.inf), amp, back, s1, u, inner
+
+
 def fit_profiles(
     image: np.ndarray,
     x: np.ndarray,
@@ -142,7 +157,6 @@ def fit_profiles(
         flags = empty.astype(bool)
         return Profiles(empty, empty, empty, empty, np.empty(0, int), flags, flags, flags)
     radius = int(min(25, max(3, math.ceil(1.6 * fwhm))))
-    fwhm_grid = fwhm * GRID
     best_f = np.empty(n)
     err = np.empty(n)
     amp_b = np.empty(n)
@@ -157,19 +171,16 @@ def fit_profiles(
         stamps, r2, use, truncated = _windows(
             image, x[sl], y[sl], radius, segmap, None if ids is None else ids[sl], unusable
         )
-        chi, amp, back, s1 = _grid_fit(stamps, r2, use, fwhm_grid, beta)
-        chi = np.where(amp > 0, chi, np.inf)
+        chi, amp, back, s1, u, inner = _coarse_to_fine(stamps, r2, use, fwhm, beta)
         j = np.argmin(chi, axis=1)
         rows = np.arange(chi.shape[0])
-        inner = (j > 0) & (j < len(GRID) - 1)
-        jj = np.clip(j, 1, len(GRID) - 2)
+        jj = np.clip(j, 1, len(FINE) - 2)
         c0, c1, c2 = chi[rows, jj - 1], chi[rows, jj], chi[rows, jj + 1]
-        u = np.log(fwhm_grid)
-        h = u[1] - u[0]
+        h = FINE[1] - FINE[0]
         with np.errstate(invalid="ignore", divide="ignore"):
             curv = (c0 - 2 * c1 + c2) / (h * h)  # d2 chi / du2
             step = np.clip(0.5 * h * (c0 - c2) / (c0 - 2 * c1 + c2), -h, h)
-            ub = u[jj] + np.where(np.isfinite(step), step, 0.0)
+            ub = u[rows, jj] + np.where(np.isfinite(step), step, 0.0)
             dof = np.maximum(s1 - 3, 1)
             noise2 = np.maximum(c1, 0) / dof  # residual variance per pixel
             # chi here is a sum of squares: Delta(chi) = 2 noise2 <=> one sigma.
@@ -202,25 +213,15 @@ def image_psf(
     """
     if len(x) < 1:
         return fwhm, 3.0, 0
-    guess = fwhm
+    guess, searched = fwhm, None
     for _ in range(2):  # the window follows the estimate
-        radius = int(min(25, max(3, math.ceil(1.6 * guess))))
-        stamps, r2, use, _ = _windows(image, x, y, radius, segmap, ids, unusable)
-        grid = guess * GRID
-        scores, widths = [], []
-        for beta in BETAS:
-            chi, amp, _, _ = _grid_fit(stamps, r2, use, grid, beta)
-            chi = np.where(amp > 0, chi, np.inf)
-            scores.append(chi.min(axis=1))
-            widths.append(grid[np.argmin(chi, axis=1)])
-        scores_a = np.array(scores)  # (betas, stars)
-        # Each star's residuals relative to its best beta: bright stars do not outvote.
-        rel = scores_a / np.maximum(scores_a.min(axis=0), 1e-30)
-        ok = np.isfinite(rel).all(axis=0)
-        if ok.sum() < 1:
-            return fwhm, 3.0, 0
-        b = int(np.argmin(np.median(rel[:, ok], axis=1)))
-        beta = BETAS[b]
+        # The beta search (9 profiles x 36 widths) again only if the width moved a lot.
+        if searched is None or abs(guess / searched - 1) > 0.15:
+            found = _best_beta(image, x, y, guess, segmap, ids, unusable)
+            if found is None:
+                return fwhm, 3.0, 0
+            beta, ok = found
+            searched = guess
         fits = fit_profiles(image, x[ok], y[ok], guess, beta, segmap,
                             None if ids is None else ids[ok], unusable)  # fmt: skip
         good = np.isfinite(fits.fwhm)
@@ -228,6 +229,21 @@ def image_psf(
             return fwhm, beta, 0
         guess = _clipped_median(fits.fwhm[good])
     return guess, beta, int(good.sum())
+
+
+def _best_beta(image, x, y, fwhm, segmap, ids, unusable):
+    """``(beta, stars that fit)``: the Moffat beta leaving the least residual over the
+    stars, each star's residuals relative to its own best (bright stars do not outvote);
+    None when no star fits."""
+    radius = int(min(25, max(3, math.ceil(1.6 * fwhm))))
+    stamps, r2, use, _ = _windows(image, x, y, radius, segmap, ids, unusable)
+    scores = [_coarse_to_fine(stamps, r2, use, fwhm, beta)[0].min(axis=1) for beta in BETAS]
+    scores_a = np.array(scores)  # (betas, stars)
+    rel = scores_a / np.maximum(scores_a.min(axis=0), 1e-30)
+    ok = np.isfinite(rel).all(axis=0)
+    if ok.sum() < 1:
+        return None
+    return BETAS[int(np.argmin(np.median(rel[:, ok], axis=1)))], ok
 
 
 def _clipped_median(values: np.ndarray, sigma: float = 3.0) -> float:

@@ -444,18 +444,14 @@ PSF_STARS = 100
 def _image_psf(sub, objs, ids, segmap, unusable, bkg, saturation, guess: float):
     """``(FWHM, beta, stars used)`` from the brightest unsaturated, unblended sources with
     no other source within four first-guess FWHMs (sep's positions, windowed)."""
-    from scipy.spatial import cKDTree
-
     snr0 = objs["flux"] / (bkg.global_rms * np.sqrt(np.maximum(objs["npix"], 1)))
     cand = (snr0 > 30) & (objs["peak"] > 0) & ((objs["flag"] & 1) == 0)
     if saturation is not None:
         cand &= objs["peak"] + bkg.global_level < 0.9 * saturation
     xy = np.column_stack([objs["x"], objs["y"]])
-    if len(objs) > 1:
-        near = cKDTree(xy).query(xy, k=2)[0][:, 1]
-        cand &= near > 4 * guess
     first = np.nonzero(cand)[0]
-    first = first[np.argsort(-snr0[first])][: 3 * PSF_STARS]
+    first = first[np.argsort(-snr0[first])][: 10 * PSF_STARS]
+    first = first[_isolated(segmap, xy[first], ids[first], 4 * guess)][: 3 * PSF_STARS]
     if first.size < 1:
         return guess, 3.0, 0
     xc, yc = windowed_centroids(sub, xy[first, 0], xy[first, 1], guess / GAUSS)
@@ -517,6 +513,21 @@ def _set_units(table: Table, header, fwhm: float) -> None:
         table["fwhm_arcsec"].unit = u.arcsec
         table.meta["fwhm_arcsec"] = float(fwhm * scale)
         table.meta["pixel_scale_arcsec"] = scale
+
+
+def _isolated(segmap: np.ndarray, xy: np.ndarray, ids: np.ndarray, radius: float) -> np.ndarray:
+    """True where no other source's segment reaches within ``radius`` of the position."""
+    r = int(math.ceil(radius))
+    ny, nx = segmap.shape
+    d = np.arange(-r, r + 1)
+    cx = np.clip(np.round(xy[:, 0]).astype(int), 0, nx - 1)
+    cy = np.clip(np.round(xy[:, 1]).astype(int), 0, ny - 1)
+    rows = np.clip(cy[:, None] + d, 0, ny - 1)
+    cols = np.clip(cx[:, None] + d, 0, nx - 1)
+    seg = segmap[rows[:, :, None], cols[:, None, :]]
+    disc = (d[:, None] ** 2 + d[None, :] ** 2) <= radius**2
+    other = (seg != 0) & (seg != ids[:, None, None]) & disc
+    return ~other.any(axis=(1, 2))
 
 
 def saturation_level(opts: StarOptions, header) -> float | None:
