@@ -197,3 +197,12 @@ def test_a_star_beside_a_hot_pixel_is_a_star():
     assert ok.all()
     assert len(cat) == len(stars)  # the lone hot pixel is no star
     assert cat.meta["cleaned_pixels"] >= 5
+
+
+def test_night_log_fwhm_is_unbiased(demo_night):
+    """The night log's FWHM was 0.15-0.25 px high on every demo frame (about 5 %)."""
+    from skyglass.processing.calibration.nightlog import frame_quality
+
+    for path in demo_night.lights:
+        truth = Table.read(Path(demo_night.truth) / (Path(path).stem + ".ecsv"))
+        assert frame_quality(path).fwhm == pytest.approx(truth.meta["fwhm"], rel=0.03)

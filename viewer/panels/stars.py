@@ -287,9 +287,12 @@ class StarsPanel(QtWidgets.QWidget):
                 (meta.get("note", "") + ". " if not len(table) and meta.get("note") else "")
                 + f"{len(table)} stars; FWHM {meta.get('fwhm', float('nan')):.2f} px"
                 + (f" ({arcsec:.2f}\u2033)" if arcsec else "")
-                + f", background {meta.get('background', float('nan')):.6g} +- "
-                f"{meta.get('noise', float('nan')):.3g}. Circles: green clean, orange "
-                f"flagged ({flagged}: blended, edge or poor fit), magenta saturated."
+                + f"; {flagged} flagged (orange)."
+            )
+            self.status.setToolTip(
+                f"Background {meta.get('background', float('nan')):.6g} +- "
+                f"{meta.get('noise', float('nan')):.3g}. Circles: green a clean star, orange "
+                "blended, near an edge or a poor profile fit, magenta saturated."
             )
         self.catalogChanged.emit()
 
