@@ -28,6 +28,9 @@ import numpy as np
 COARSE = np.exp(np.linspace(math.log(0.4), math.log(4.0), 13))
 _H = math.log(10.0) / 12
 FINE = np.linspace(-_H, _H, 7)
+#: Fit window radius in FWHMs: the core and the start of the wings (a Moffat of the
+#: right beta fits both; more pixels only add neighbours' light and time).
+WINDOW = 1.3
 #: Candidate Moffat betas for the image's PSF (30: practically a Gaussian).
 BETAS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.5, 6.0, 10.0, 30.0)
 #: Relative FWHM uncertainty above which a star's own FWHM is not reported.
@@ -142,7 +145,7 @@ def fit_profiles(
     Parameters
     ----------
     fwhm : float
-        The image's FWHM (pixels): sets the window (radius 1.6 x FWHM) and the grid.
+        The image's FWHM (pixels): sets the window (radius WINDOW x FWHM) and the grid.
     beta : float
         The Moffat exponent (:func:`image_psf` fits it).
     segmap, ids : numpy.ndarray, optional
@@ -156,7 +159,7 @@ def fit_profiles(
         empty = np.empty(0)
         flags = empty.astype(bool)
         return Profiles(empty, empty, empty, empty, np.empty(0, int), flags, flags, flags)
-    radius = int(min(25, max(3, math.ceil(1.6 * fwhm))))
+    radius = int(min(25, max(3, math.ceil(WINDOW * fwhm))))
     best_f = np.empty(n)
     err = np.empty(n)
     amp_b = np.empty(n)
@@ -235,7 +238,7 @@ def _best_beta(image, x, y, fwhm, segmap, ids, unusable):
     """``(beta, stars that fit)``: the Moffat beta leaving the least residual over the
     stars, each star's residuals relative to its own best (bright stars do not outvote);
     None when no star fits."""
-    radius = int(min(25, max(3, math.ceil(1.6 * fwhm))))
+    radius = int(min(25, max(3, math.ceil(WINDOW * fwhm))))
     stamps, r2, use, _ = _windows(image, x, y, radius, segmap, ids, unusable)
     scores = [_coarse_to_fine(stamps, r2, use, fwhm, beta)[0].min(axis=1) for beta in BETAS]
     scores_a = np.array(scores)  # (betas, stars)

@@ -324,7 +324,14 @@ def detect_stars(
     # Peaks split from one blend keep their peak positions: a window as wide as the PSF
     # would pull each toward the pair's common centre.
     split = np.bincount(ids)[ids] > 1
-    x[split], y[split] = x0[split], y0[split]
+    # So do sources the window walked away from by more than half a FWHM: a star cut by
+    # the image's edge, or pulled toward a brighter neighbour.
+    walked = np.hypot(x - x0, y - y0) > 0.5 * fwhm
+    ny, nx = data.shape
+    # A window walking off the image: a star centred outside, seen by its wing.
+    off_image = (x < -0.5) | (x > nx - 0.5) | (y < -0.5) | (y > ny - 0.5)
+    keep_peak = split | walked | ~np.isfinite(x) | ~np.isfinite(y)
+    x[keep_peak], y[keep_peak] = x0[keep_peak], y0[keep_peak]
     fw, roundness, sharpness, peak = _shape(sub, x, y, fwhm)
     radius = max(2.0, 1.5 * fwhm)
     gain = header_number(header, "GAIN") or 0.0
@@ -348,13 +355,12 @@ def detect_stars(
     # a source; only a width measured out of range is.
     real = (
         ~(fw < 0.45 * fwhm)
-        & ~(fw > MAX_STAR_FWHM)
         & (sharpness < 0.9)
         & (roundness < 0.8)
         & (objs["npix"] >= opts.min_area)
     )
     inside = (x >= -0.5) & (x < data.shape[1] - 0.5) & (y >= -0.5) & (y < data.shape[0] - 0.5)
-    keep = real & inside & np.isfinite(x) & np.isfinite(y)
+    keep = real & inside & ~off_image & np.isfinite(x) & np.isfinite(y)
     cxi = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, data.shape[1] - 1)
     cyi = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, data.shape[0] - 1)
     raw_peak = np.nanmax(_stamps(data, x, y, 1)[0], axis=(1, 2))
@@ -372,7 +378,9 @@ def detect_stars(
     # Far sharper than the PSF (cosmic-ray hits of several pixels), or best fitted by a
     # profile 4x wider than the image's or 0.4x as wide (a spectrum's trace, a galaxy):
     # not stars.
-    star_like = ~(profiles.fwhm < 0.5 * measured) & ~profiles.off_grid
+    star_like = (
+        ~(profiles.fwhm < 0.5 * measured) & ~(profiles.fwhm > MAX_STAR_FWHM) & ~profiles.off_grid
+    )
     keep_fit = real_peak & star_like
     if psf_stars == 0:
         # Not one compact isolated source in the image (a spectrum, nebulosity, a flat):
