@@ -111,7 +111,9 @@ def run_siril(case: str, folder: Path) -> tuple[float, float]:
         os.symlink(path, work / path.name)
     _, script = CASES[case]
     ssf = work / "bench.ssf"
-    ssf.write_text(f"requires 1.0.0\nsetcpu 2\n{script}\n")
+    # setext: Siril keeps the last script's extension in its settings (bench_calibrate's
+    # .fits would make it look for light_00001.fits here).
+    ssf.write_text(f"requires 1.0.0\nsetcpu 2\nsetext fit\n{script}\n")
     return timed(["siril-cli", "-d", str(work), "-s", str(ssf)], work)
 
 
