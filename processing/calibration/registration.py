@@ -220,8 +220,11 @@ def star_points(data: np.ndarray, name: str = "") -> np.ndarray:
     x0, y0 = max(0, (nx - STAR_AREA) // 2), max(0, (ny - STAR_AREA) // 2)
     crop = data[y0 : y0 + STAR_AREA, x0 : x0 + STAR_AREA]
     finite = np.isfinite(crop)
-    sky = float(np.median(crop[finite])) if finite.any() else 0.0
-    work = np.ascontiguousarray(np.where(finite, crop, sky), dtype=np.float32)
+    if finite.all():  # the usual case: no median of 4 M pixels to fill holes with
+        work = np.array(crop, dtype=np.float32)
+    else:
+        sky = float(np.median(crop[finite])) if finite.any() else 0.0
+        work = np.ascontiguousarray(np.where(finite, crop, sky), dtype=np.float32)
     try:
         background = sep.Background(work, bw=64, bh=64)
         sky = work - background
