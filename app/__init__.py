@@ -5,8 +5,6 @@ lives in :mod:`skyglass.processing` (no Qt), the widgets in :mod:`skyglass.viewe
 Importing ``skyglass`` stays light: nothing here loads Qt, numpy or astropy.
 """
 
-from skyglass.processing import __version__
-
 __all__ = ["Viewer", "__version__", "show"]
 
 
@@ -17,4 +15,8 @@ def __getattr__(name: str):
         from skyglass import remote
 
         return getattr(remote, name)
+    if name == "__version__":
+        from skyglass import processing
+
+        return processing.__version__
     raise AttributeError(f"module 'skyglass' has no attribute {name!r}")

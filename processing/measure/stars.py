@@ -228,8 +228,10 @@ def detect_stars(
     data = np.asarray(data, dtype=np.float32)
     report(progress, 0.0, "background")
 
-    finite = np.isfinite(data)
-    all_finite = bool(finite.all())
+    # A sum is finite only when every pixel is (no 16 MB mask for the usual frame).
+    with np.errstate(over="ignore", invalid="ignore"):
+        all_finite = bool(np.isfinite(data.sum(dtype=np.float64)))
+    finite = None if all_finite else np.isfinite(data)
     bad = None if all_finite else ~finite
     if mask is not None:
         bad = mask if bad is None else (bad | mask)
