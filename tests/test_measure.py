@@ -250,7 +250,7 @@ def test_annotated_png(field):
     assert (rgb[:384] != plain).any(axis=2).sum() > 1000  # overlays were drawn
     # Each circle, at the aperture radius, is green for a clean star and magenta for a
     # saturated one (orange for blended, edge or poor fit).
-    from skyglass.processing.measure.stars import marker_kinds
+    from skyglass.processing.measure.catalogue import marker_kinds
 
     kinds = marker_kinds(cat)
     r = cat.meta["aperture_radius"] * 0.5

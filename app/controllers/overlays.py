@@ -247,7 +247,7 @@ class OverlaysController(QtCore.QObject):
             self.canvas.set_stars([], [], [])
             self.canvas.highlight_star(None, None)
             return
-        from skyglass.processing.measure.stars import STAR_COLOURS, marker_kinds, marker_radii
+        from skyglass.processing.measure.catalogue import STAR_COLOURS, marker_kinds, marker_radii
 
         colours = [STAR_COLOURS[k] for k in marker_kinds(table)]
         self.canvas.set_stars(table["x"], table["y"], 2.0 * marker_radii(table), colours)

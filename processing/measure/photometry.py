@@ -153,7 +153,7 @@ def star_profile(
     """
     from scipy.optimize import curve_fit
 
-    from skyglass.processing.measure.stars import windowed_centroids
+    from skyglass.processing.measure.stamps import windowed_centroids
 
     ny, nx = data.shape
     cx, cy = float(x) - 1.0, float(y) - 1.0

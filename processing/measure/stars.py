@@ -19,11 +19,15 @@ from astropy.table import Table
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.io.cards import header_number
 from skyglass.processing.measure.blends import split_blends
+from skyglass.processing.measure.catalogue import (
+    empty_catalogue,
+    set_units,
+    sky_positions,
+)
 from skyglass.processing.measure.outliers import clean_sharp
 from skyglass.processing.measure.psf import fit_profiles, image_psf
+from skyglass.processing.measure.stamps import GAUSS, core_shapes, stamps_around, windowed_centroids
 from skyglass.processing.progress import ProgressCallback, report
-
-GAUSS = 2.0 * math.sqrt(2.0 * math.log(2.0))  # FWHM / sigma
 
 
 @dataclass(frozen=True)
@@ -99,92 +103,6 @@ def estimate_background(
     return Background(bkg.back(), rms, float(bkg.globalrms), float(bkg.globalback))
 
 
-def _stamps(image: np.ndarray, x: np.ndarray, y: np.ndarray, r: int):
-    """``(n, 2r+1, 2r+1)`` stamps around integer centres (edge pixels repeated) and the
-    offsets of their pixel centres."""
-    ny, nx = image.shape
-    # Non-finite centres (a fit that failed) index the edge; their rows are dropped later.
-    cx = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, nx - 1)
-    cy = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, ny - 1)
-    d = np.arange(-r, r + 1)
-    rows = np.clip(cy[:, None] + d[None, :], 0, ny - 1)
-    cols = np.clip(cx[:, None] + d[None, :], 0, nx - 1)
-    stamps = image[rows[:, :, None], cols[:, None, :]]
-    return stamps, cx, cy, d
-
-
-def windowed_centroids(
-    image: np.ndarray, x: np.ndarray, y: np.ndarray, sigma: float, iterations: int = 5
-) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian-windowed centroids (as SExtractor's XWIN), iterated, 0-based."""
-    r = max(3, int(math.ceil(3 * sigma)))
-    x, y = x.astype(float).copy(), y.astype(float).copy()
-    for _ in range(iterations):
-        stamps, cx, cy, d = _stamps(image, x, y, r)
-        dx = (cx[:, None] + d[None, :]) - x[:, None]  # (n, w) column offsets
-        dy = (cy[:, None] + d[None, :]) - y[:, None]
-        w = np.exp(-(dx[:, None, :] ** 2 + dy[:, :, None] ** 2) / (2 * sigma * sigma))
-        f = np.where(np.isfinite(stamps), stamps, 0.0) * w
-        total = f.sum(axis=(1, 2))
-        ok = total > 0
-        sx = (f * dx[:, None, :]).sum(axis=(1, 2))
-        sy = (f * dy[:, :, None]).sum(axis=(1, 2))
-        # SExtractor's update: twice the weighted mean offset (the window halves it).
-        step_x = np.where(ok, 2.0 * sx / np.where(ok, total, 1), 0.0)
-        step_y = np.where(ok, 2.0 * sy / np.where(ok, total, 1), 0.0)
-        step_x = np.clip(step_x, -1.0, 1.0)
-        step_y = np.clip(step_y, -1.0, 1.0)
-        x += step_x
-        y += step_y
-        if np.all(np.abs(step_x) < 1e-3) and np.all(np.abs(step_y) < 1e-3):
-            break
-    return x, y
-
-
-def _shape(image: np.ndarray, x: np.ndarray, y: np.ndarray, fwhm: float):
-    """FWHM (from the core), roundness, sharpness and peak, for every source at once.
-
-    FWHM comes from a weighted fit of ``ln I = ln A - r^2 / (2 sigma^2)`` to the pixels
-    above a quarter of the peak: it measures the core, so Moffat wings do not inflate it
-    the way second moments do. Roundness is ``1 - b/a`` from the core's second moments;
-    sharpness is ``(centre - mean of the 8 neighbours) / centre`` (about 0.3 for a star,
-    near 1 for a hot pixel or a cosmic-ray hit).
-    """
-    r = max(3, int(math.ceil(1.2 * fwhm)))
-    stamps, cx, cy, d = _stamps(image, x, y, r)
-    s = np.where(np.isfinite(stamps), stamps, 0.0).astype(np.float64)
-    dx = (cx[:, None] + d[None, :]) - x[:, None]
-    dy = (cy[:, None] + d[None, :]) - y[:, None]
-    r2 = dx[:, None, :] ** 2 + dy[:, :, None] ** 2
-    c = r
-    peak = s[:, c - 1 : c + 2, c - 1 : c + 2].max(axis=(1, 2))
-    core = (s > 0.25 * peak[:, None, None]) & (s > 0)
-    w = np.where(core, s * s, 0.0)  # weight ~ signal^2 (the log's error ~ 1/signal)
-    lnv = np.log(np.where(core, s, 1.0))
-    sw = w.sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mx = (w * r2).sum(axis=(1, 2)) / sw
-        my = (w * lnv).sum(axis=(1, 2)) / sw
-        cov = (w * (r2 - mx[:, None, None]) * (lnv - my[:, None, None])).sum(axis=(1, 2))
-        var = (w * (r2 - mx[:, None, None]) ** 2).sum(axis=(1, 2))
-        slope = cov / var
-        fwhm_est = np.where(slope < 0, GAUSS * np.sqrt(-0.5 / slope), np.nan)
-        pos = np.where(core, s, 0.0)
-        total = pos.sum(axis=(1, 2))
-        mxx = (pos * dx[:, None, :] ** 2).sum(axis=(1, 2)) / total
-        myy = (pos * dy[:, :, None] ** 2).sum(axis=(1, 2)) / total
-        mxy = (pos * dx[:, None, :] * dy[:, :, None]).sum(axis=(1, 2)) / total
-    tr = (mxx + myy) / 2
-    det = np.sqrt(np.maximum(((mxx - myy) / 2) ** 2 + mxy**2, 0.0))
-    a = np.sqrt(np.maximum(tr + det, 1e-12))
-    b = np.sqrt(np.maximum(tr - det, 1e-12))
-    roundness = 1.0 - b / a
-    centre = s[:, c, c]
-    neighbours = (s[:, c - 1 : c + 2, c - 1 : c + 2].sum(axis=(1, 2)) - centre) / 8.0
-    sharpness = np.where(centre > 0, (centre - neighbours) / np.where(centre > 0, centre, 1), 1.0)
-    return fwhm_est, roundness, sharpness, peak
-
-
 #: Widest FWHM (pixels) a detection may have to count as a star.
 MAX_STAR_FWHM = 30.0
 #: The light smoothing of the peak search in blends (a Gaussian of sigma 0.7 px).
@@ -228,88 +146,15 @@ def detect_stars(
     data = np.asarray(data, dtype=np.float32)
     report(progress, 0.0, "background")
 
-    # A sum is finite only when every pixel is (no 16 MB mask for the usual frame).
-    with np.errstate(over="ignore", invalid="ignore"):
-        all_finite = bool(np.isfinite(data.sum(dtype=np.float64)))
-    finite = None if all_finite else np.isfinite(data)
-    bad = None if all_finite else ~finite
-    if mask is not None:
-        bad = mask if bad is None else (bad | mask)
-    work = np.array(data, dtype=np.float32, copy=True)
-    if bad is not None:
-        if bad.all():
-            raise InvalidParameterError("no valid pixels to estimate the background from.")
-        work[bad] = np.median(work[~bad])
-    size = max(8, min(opts.box, min(work.shape)))
-    sep_bkg = sep.Background(work, mask=bad, bw=size, bh=size)
-    bkg = Background(
-        np.empty(0, np.float32),
-        np.empty(0, np.float32),
-        float(sep_bkg.globalrms),
-        float(sep_bkg.globalback),
-    )
-    sep_bkg.subfrom(work)  # in place: no full-size background map is made
-    if bad is not None:
-        work[bad] = 0.0
-    sub = work
+    sub, bkg, bad = _subtract_background(data, mask, opts.box)
     # Hot pixels and cosmic-ray hits out first: a star beside one was merged with it and
     # rejected as too sharp (8 of 12 misses at SNR > 20 on the demo night).
     cleaned = clean_sharp(sub, bkg.global_rms)
     report(progress, 0.3, "detecting")
     fwhm = opts.fwhm or 3.0
-    sigma = fwhm / GAUSS
-    k = max(1, int(math.ceil(1.3 * sigma)))
-    yy, xx = np.mgrid[-k : k + 1, -k : k + 1]
-    kernel = np.exp(-(xx * xx + yy * yy) / (2 * sigma * sigma)).astype(np.float32)
-    bad = None if all_finite else ~finite
-    if mask is not None:
-        bad = mask if bad is None else (bad | mask)
-    sep.set_extract_pixstack(max(300000, data.size // 20))
-    sep.set_sub_object_limit(4096)
-    # A scalar noise: with a noise map sep's matched filtering is ten times slower.
-    objs, segmap = sep.extract(
-        sub,
-        opts.threshold,
-        err=bkg.global_rms,
-        mask=bad,
-        minarea=opts.min_area,
-        filter_kernel=kernel,
-        deblend_cont=DEBLEND_CONTRAST,
-        clean=True,
-        segmentation_map=True,
-    )
-    columns = [
-        "id",
-        "x",
-        "y",
-        "flux",
-        "flux_err",
-        "mag",
-        "peak",
-        "background",
-        "fwhm",
-        "roundness",
-        "sharpness",
-        "npix",
-        "snr",
-        "saturated",
-        "blended",
-        "edge",
-        "poor_fit",
-    ]
+    objs, segmap = _extract(sub, bad, opts, bkg.global_rms, fwhm)
     if len(objs) == 0:
-        table = Table(names=columns, dtype=[int] + [float] * 10 + [int, float] + [bool] * 4)
-        table.meta.update(
-            {
-                "background": bkg.global_level,
-                "noise": bkg.global_rms,
-                "fwhm": fwhm,
-                "threshold": opts.threshold,
-                "note": "nothing above the detection threshold",
-            }
-        )
-        _set_units(table, header, fwhm)
-        return table
+        return empty_catalogue(bkg.global_level, bkg.global_rms, fwhm, opts.threshold, header)
     # Blends deblending left whole (closer than a FWHM, a cluster core): one per peak.
     objs, ids = split_blends(sub, objs, segmap, PEAK_KERNEL, bkg.global_rms, fwhm)
     report(progress, 0.6, f"measuring {len(objs)} sources")
@@ -334,7 +179,7 @@ def detect_stars(
     off_image = (x < -0.5) | (x > nx - 0.5) | (y < -0.5) | (y > ny - 0.5)
     keep_peak = split | walked | ~np.isfinite(x) | ~np.isfinite(y)
     x[keep_peak], y[keep_peak] = x0[keep_peak], y0[keep_peak]
-    fw, roundness, sharpness, peak = _shape(sub, x, y, fwhm)
+    fw, roundness, sharpness, peak = core_shapes(sub, x, y, fwhm)
     radius = max(2.0, 1.5 * fwhm)
     gain = header_number(header, "GAIN") or 0.0
     flux, flux_err, _ = sep.sum_circle(
@@ -346,15 +191,9 @@ def detect_stars(
         gain=gain if gain > 0 else None,
         mask=bad,
     )
-    # Cosmic rays and hot pixels: far sharper than the PSF.
-    # Cosmic rays and hot pixels: far sharper than the PSF, or a streak (no core to fit,
-    # or very elongated).
-    # Extended things (a spectrum's lines, a galaxy, nebulosity) are not stars: wider than
-    # any star of a focused camera (a long-slit spectrum gave three "stars" 50-90 px
-    # across). Not relative to the image FWHM: blended stars in a crowded core measure
-    # several times wider (M13) and must stay until they are deblended.
-    # A core fit that failed (a neighbour's light in the stamp: NaN) is no reason to drop
-    # a source; only a width measured out of range is.
+    # Cosmic rays and hot pixels the cleaning left: far sharper than the PSF, or a streak
+    # (very elongated). A core fit that failed (a neighbour's light in the stamp: NaN) is
+    # no reason to drop a source; widths out of range are judged on the profile fit.
     real = (
         ~(fw < 0.45 * fwhm)
         & (sharpness < 0.9)
@@ -365,7 +204,7 @@ def detect_stars(
     keep = real & inside & ~off_image & np.isfinite(x) & np.isfinite(y)
     cxi = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, data.shape[1] - 1)
     cyi = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, data.shape[0] - 1)
-    raw_peak = np.nanmax(_stamps(data, x, y, 1)[0], axis=(1, 2))
+    raw_peak = np.nanmax(stamps_around(data, x, y, 1)[0], axis=(1, 2))
     saturated = (raw_peak >= 0.98 * saturation) if saturation else np.zeros(len(x), bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         keep &= flux / flux_err >= opts.min_snr
@@ -397,7 +236,7 @@ def detect_stars(
     table["id"] = np.arange(1, idx.size + 1)
     table["x"] = x[idx] + 1.0
     table["y"] = y[idx] + 1.0
-    sky = _sky(header, x[idx], y[idx])
+    sky = sky_positions(header, x[idx], y[idx])
     if sky is not None:
         table["ra"], table["dec"] = sky
         table["ra"].unit = table["dec"].unit = "deg"
@@ -436,7 +275,7 @@ def detect_stars(
             "cleaned_pixels": cleaned,
         }
     )
-    _set_units(table, header, measured)
+    set_units(table, header, measured)
     if not len(table):
         table.meta["note"] = (
             "no point sources found (only extended or sharper-than-PSF features)"
@@ -445,6 +284,61 @@ def detect_stars(
         )
     report(progress, 1.0, f"{len(table)} stars")
     return table
+
+
+def _subtract_background(data: np.ndarray, mask, box: int):
+    """``(sub, background, bad)``: a background-subtracted float32 copy of ``data`` (sep's
+    mesh; NaN and masked pixels 0), the global level and noise, and the pixels to ignore
+    (None when there are none)."""
+    import sep
+
+    # A sum is finite only when every pixel is (no 16 MB mask for the usual frame).
+    with np.errstate(over="ignore", invalid="ignore"):
+        all_finite = bool(np.isfinite(data.sum(dtype=np.float64)))
+    bad = None if all_finite else ~np.isfinite(data)
+    if mask is not None:
+        bad = mask if bad is None else (bad | mask)
+    work = np.array(data, dtype=np.float32, copy=True)
+    if bad is not None:
+        if bad.all():
+            raise InvalidParameterError("no valid pixels to estimate the background from.")
+        work[bad] = np.median(work[~bad])
+    size = max(8, min(box, min(work.shape)))
+    sep_bkg = sep.Background(work, mask=bad, bw=size, bh=size)
+    bkg = Background(
+        np.empty(0, np.float32),
+        np.empty(0, np.float32),
+        float(sep_bkg.globalrms),
+        float(sep_bkg.globalback),
+    )
+    sep_bkg.subfrom(work)  # in place: no full-size background map is made
+    if bad is not None:
+        work[bad] = 0.0
+    return work, bkg, bad
+
+
+def _extract(sub: np.ndarray, bad, opts: StarOptions, noise: float, fwhm: float):
+    """sep's matched-filter extraction with deblending: ``(objects, segmentation map)``."""
+    import sep
+
+    sigma = fwhm / GAUSS
+    k = max(1, int(math.ceil(1.3 * sigma)))
+    yy, xx = np.mgrid[-k : k + 1, -k : k + 1]
+    kernel = np.exp(-(xx * xx + yy * yy) / (2 * sigma * sigma)).astype(np.float32)
+    sep.set_extract_pixstack(max(300000, sub.size // 20))
+    sep.set_sub_object_limit(4096)
+    # A scalar noise: with a noise map sep's matched filtering is ten times slower.
+    return sep.extract(
+        sub,
+        opts.threshold,
+        err=noise,
+        mask=bad,
+        minarea=opts.min_area,
+        filter_kernel=kernel,
+        deblend_cont=DEBLEND_CONTRAST,
+        clean=True,
+        segmentation_map=True,
+    )
 
 
 #: Stars the image PSF is fitted on: the brightest this many isolated ones.
@@ -466,7 +360,7 @@ def _image_psf(sub, objs, ids, segmap, unusable, bkg, saturation, guess: float):
         return guess, 3.0, 0
     xc, yc = windowed_centroids(sub, xy[first, 0], xy[first, 1], guess / GAUSS)
     # Not hot pixels nor streaks: a core to fit, neither sharp nor flat.
-    f0, rnd, sh0, _ = _shape(sub, xc, yc, guess)
+    f0, rnd, sh0, _ = core_shapes(sub, xc, yc, guess)
     ok = (sh0 < 0.8) & (sh0 > 0.05) & np.isfinite(f0) & (rnd < 0.5)
     first, xc, yc = first[ok][:PSF_STARS], xc[ok][:PSF_STARS], yc[ok][:PSF_STARS]
     if first.size < 1:
@@ -476,53 +370,6 @@ def _image_psf(sub, objs, ids, segmap, unusable, bkg, saturation, guess: float):
     start = float(np.clip(np.median(f0[ok]), 1.0, 50.0))
     fwhm, beta, used = image_psf(sub, xc, yc, start, segmap, ids[first], unusable)
     return float(np.clip(fwhm, 0.5, 50.0)), beta, used
-
-
-def data_unit(header):
-    """The unit of the pixel values: BUNIT when astropy understands it, else ADU."""
-    import astropy.units as u
-
-    text = header.get("BUNIT") if header is not None else None
-    if isinstance(text, str) and text.strip():
-        try:
-            unit = u.Unit(text.strip(), parse_strict="silent")
-            if not isinstance(unit, u.UnrecognizedUnit):
-                return unit
-        except (ValueError, TypeError):
-            pass
-    return u.adu
-
-
-def arcsec_per_pixel(header) -> float | None:
-    """The image scale from its celestial WCS (geometric mean of the axes), or None."""
-    if header is None:
-        return None
-    from skyglass.processing.display.view import pixel_scale
-    from skyglass.processing.io.sky import celestial_wcs
-
-    wcs = celestial_wcs(header)
-    if wcs is None:
-        return None
-    scale = pixel_scale(wcs) * 3600.0
-    return scale if np.isfinite(scale) and scale > 0 else None
-
-
-def _set_units(table: Table, header, fwhm: float) -> None:
-    """Units on the columns (astropy units) and the FWHM in arcsec where the WCS says."""
-    import astropy.units as u
-
-    for name in ("x", "y", "fwhm"):
-        table[name].unit = u.pix
-    unit = data_unit(header)
-    for name in ("flux", "flux_err", "peak", "background"):
-        table[name].unit = unit
-    table["mag"].unit = u.mag
-    scale = arcsec_per_pixel(header)
-    if scale is not None:
-        table["fwhm_arcsec"] = np.asarray(table["fwhm"], float) * scale
-        table["fwhm_arcsec"].unit = u.arcsec
-        table.meta["fwhm_arcsec"] = float(fwhm * scale)
-        table.meta["pixel_scale_arcsec"] = scale
 
 
 def _isolated(segmap: np.ndarray, xy: np.ndarray, ids: np.ndarray, radius: float) -> np.ndarray:
@@ -568,47 +415,3 @@ def _min_separation(x, y, idx, sep_px):
         if not drop[i]:
             drop[j] = True
     return idx[~drop]
-
-
-def _sky(header, x, y):
-    if header is None:
-        return None
-    from skyglass.processing.editing.wcs_update import pixel_to_sky
-
-    return pixel_to_sky(header, x, y)
-
-
-def marker_radii(table) -> np.ndarray:
-    """Radius (pixels) of the circle drawn around each catalogued star: the photometry
-    aperture (``meta["aperture_radius"]``), else 1.5 x the image FWHM - one size for every
-    star, never its own FWHM, which for faint or blended stars is what the noise or a
-    neighbour made (circles 40-100 px across on M13)."""
-    meta = getattr(table, "meta", {}) or {}
-    radius = meta.get("aperture_radius")
-    if radius is None or not np.isfinite(radius) or radius <= 0:
-        fwhm = meta.get("fwhm")
-        fwhm = float(fwhm) if fwhm is not None and np.isfinite(fwhm) and fwhm > 0 else 3.0
-        radius = 1.5 * fwhm
-    return np.full(len(table), max(3.0, float(radius)))
-
-
-#: Circle colours (RGB): a clean star; one with a flag (blended, near an edge, poor
-#: profile fit); a saturated one.
-STAR_COLOURS = {"clean": (0, 255, 0), "flagged": (255, 170, 0), "saturated": (255, 0, 255)}
-
-
-def marker_kinds(table) -> list[str]:
-    """For each catalogued star, which of :data:`STAR_COLOURS` its circle takes (a
-    catalogue without the flag columns - an older file - is all clean)."""
-    n = len(table)
-    names = getattr(table, "colnames", [])
-
-    def column(name: str) -> np.ndarray:
-        return np.asarray(table[name], bool) if name in names else np.zeros(n, bool)
-
-    flagged = column("blended") | column("edge") | column("poor_fit")
-    saturated = column("saturated")
-    return [
-        "saturated" if s else "flagged" if f else "clean"
-        for s, f in zip(saturated, flagged, strict=True)
-    ]

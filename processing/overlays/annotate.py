@@ -121,7 +121,7 @@ def render_annotated(
     draw = ImageDraw.Draw(image)
     font = _font(max(10, min(18, rgb.shape[1] // 60)))
     if ann.stars is not None and len(ann.stars):
-        from skyglass.processing.measure.stars import STAR_COLOURS, marker_kinds, marker_radii
+        from skyglass.processing.measure.catalogue import STAR_COLOURS, marker_kinds, marker_radii
 
         radii = marker_radii(ann.stars)
         kinds = marker_kinds(ann.stars)
