@@ -95,7 +95,7 @@ def test_crowded_field_recall_against_truth():
     ok, _ = _matched(truth["x"] + 1, truth["y"] + 1, cat["x"], cat["y"], 1.5)
     ny, nx = data.shape
     inside = (truth["x"] > 5) & (truth["x"] < nx - 6) & (truth["y"] > 5) & (truth["y"] < ny - 6)
-    assert ok[inside & (truth["snr"] > 20)].mean() >= 0.90
+    assert ok[inside & (truth["snr"] > 20)].mean() >= 0.95  # the issue asks 90 %; 98 % here
     back, _ = _matched(cat["x"], cat["y"], truth["x"] + 1, truth["y"] + 1, 2.0)
     assert back.mean() >= 0.98  # fewer than 2 % false
     assert cat.meta["fwhm"] == pytest.approx(truth.meta["fwhm"], rel=0.05)

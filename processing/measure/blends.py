@@ -155,3 +155,67 @@ def split_blends(
     keep = ~drop
     out = np.concatenate([objs[keep], np.array(rows, dtype=objs.dtype)])
     return out, np.concatenate([ids[keep], np.array(parents)])
+
+
+def residual_peaks(
+    sub: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    amplitude: np.ndarray,
+    fwhm: np.ndarray,
+    beta: float,
+    image_fwhm: float,
+    segmap: np.ndarray,
+    noise: float,
+    significance: float = 6.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stars hidden by brighter neighbours: ``(x, y, residual image)``.
+
+    The fitted profiles of the stars found (0-based ``x``, ``y``, Moffat ``amplitude`` and
+    ``fwhm``) are subtracted from ``sub``; local maxima of the (lightly smoothed) residual
+    inside detected segments, ``significance`` sigma above the sky, shaped like a star's
+    peak and more than 0.8 x ``image_fwhm`` from every star found, are the new positions
+    (the residual is returned to measure them on, their neighbours removed).
+    """
+    from skyglass.processing.measure.psf import moffat_alpha
+
+    resid = np.array(sub, dtype=np.float32, copy=True)
+    ny, nx = sub.shape
+    r = int(np.ceil(3 * image_fwhm))
+    d = np.arange(-r, r + 1)
+    good = np.isfinite(amplitude) & (amplitude > 0)
+    width = np.where(np.isfinite(fwhm), fwhm, image_fwhm)[good]
+    cx, cy = np.round(x[good]).astype(int), np.round(y[good]).astype(int)
+    rows = cy[:, None, None] + d[None, :, None]
+    cols = cx[:, None, None] + d[None, None, :]
+    alpha2 = moffat_alpha(width, beta) ** 2
+    r2 = (cols - x[good][:, None, None]) ** 2 + (rows - y[good][:, None, None]) ** 2
+    model = amplitude[good][:, None, None] * (1 + r2 / alpha2[:, None, None]) ** -beta
+    inside = (rows >= 0) & (rows < ny) & (cols >= 0) & (cols < nx)
+    rr, cc = np.broadcast_arrays(rows, cols)
+    np.subtract.at(resid, (rr[inside], cc[inside]), model[inside].astype(np.float32))
+    k = PEAK_KERNEL / PEAK_KERNEL.sum()
+    f = _smooth3(resid, k)
+    noise_f = noise * float(np.sqrt((k * k).sum()))
+    peak = (f == _max3(f)) & (f > significance * noise_f) & (segmap > 0)
+    peak[[0, -1], :] = False
+    peak[:, [0, -1]] = False
+    pr, pc = np.nonzero(peak)
+    found = np.column_stack([x, y])
+    keep = []
+    for r0, c0 in zip(pr, pc, strict=True):
+        if (
+            len(found)
+            and np.min((found[:, 0] - c0) ** 2 + (found[:, 1] - r0) ** 2) < (0.8 * image_fwhm) ** 2
+        ):
+            continue
+        if _peaked(f, r0, c0, image_fwhm):
+            keep.append((r0, c0))
+    if not keep:
+        return np.empty(0), np.empty(0), resid
+    pos = np.array([_subpixel(f, r0, c0) for r0, c0 in keep])
+    return pos[:, 0], pos[:, 1], resid
+
+
+#: The light smoothing of the peak searches (a Gaussian of sigma 0.7 px).
+PEAK_KERNEL = np.exp(-(np.mgrid[-1:2, -1:2] ** 2).sum(axis=0) / (2 * 0.7**2))

@@ -55,7 +55,8 @@ class Profiles:
         return Profiles(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
 
 
-def _alpha(fwhm, beta: float):
+def moffat_alpha(fwhm, beta: float):
+    """The Moffat alpha of a profile of FWHM ``fwhm`` and exponent ``beta``."""
     return fwhm / (2.0 * math.sqrt(2.0 ** (1.0 / beta) - 1.0))
 
 
@@ -105,7 +106,7 @@ def _grid_fit(stamps, r2, use, fwhms: np.ndarray, beta: float):
     back = np.empty((n, k))
     for j in range(k):
         f = fwhms[:, j] if fwhms.ndim == 2 else np.full(n, fwhms[j])
-        a2 = _alpha(f, beta) ** 2
+        a2 = moffat_alpha(f, beta) ** 2
         p = (1.0 + r2 / a2[:, None, None]) ** -beta * w
         sp = p.sum(axis=(1, 2))
         spp = (p * p).sum(axis=(1, 2))

@@ -18,7 +18,7 @@ from astropy.table import Table
 
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.io.cards import header_number
-from skyglass.processing.measure.blends import split_blends
+from skyglass.processing.measure.blends import PEAK_KERNEL, residual_peaks, split_blends
 from skyglass.processing.measure.catalogue import (
     empty_catalogue,
     set_units,
@@ -105,8 +105,6 @@ def estimate_background(
 
 #: Widest FWHM (pixels) a detection may have to count as a star.
 MAX_STAR_FWHM = 30.0
-#: The light smoothing of the peak search in blends (a Gaussian of sigma 0.7 px).
-PEAK_KERNEL = np.exp(-(np.mgrid[-1:2, -1:2] ** 2).sum(axis=0) / (2 * 0.7**2)).astype(np.float32)
 #: sep's deblending contrast: the faintest branch, as a fraction of the object's flux,
 #: that becomes a source of its own.
 DEBLEND_CONTRAST = 0.001
@@ -229,40 +227,32 @@ def detect_stars(
         keep_fit &= ~profiles.poor
     idx = idx[keep_fit]
     profiles = profiles.subset(keep_fit)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mag = np.where(flux[idx] > 0, -2.5 * np.log10(flux[idx]), np.nan)
-        snr = flux[idx] / flux_err[idx]
-    table = Table()
-    table["id"] = np.arange(1, idx.size + 1)
-    table["x"] = x[idx] + 1.0
-    table["y"] = y[idx] + 1.0
-    sky = sky_positions(header, x[idx], y[idx])
-    if sky is not None:
-        table["ra"], table["dec"] = sky
-        table["ra"].unit = table["dec"].unit = "deg"
-    table["flux"] = flux[idx]
-    table["flux_err"] = flux_err[idx]
-    table["mag"] = mag
-    table["peak"] = peak[idx]
-    # The background at each star: the data minus what is left after subtracting it.
-    table["background"] = data[cyi[idx], cxi[idx]] - sub[cyi[idx], cxi[idx]]
-    table["fwhm"] = profiles.fwhm
-    table["roundness"] = roundness[idx]
-    table["sharpness"] = sharpness[idx]
-    table["npix"] = objs["npix"][idx]
-    table["snr"] = snr
-    table["saturated"] = saturated[idx]
-    # sep's OBJ_MERGED: the source was split from a blend by deblending.
-    table["blended"] = (objs["flag"][idx] & 1).astype(bool)
     ny, nx = data.shape
-    near_edge = (
-        (x[idx] < radius)
-        | (y[idx] < radius)
-        | (x[idx] > nx - 1 - radius)
-        | (y[idx] > ny - 1 - radius)
-    )
-    table["edge"] = near_edge | profiles.truncated
-    table["poor_fit"] = profiles.poor
+    stars = {
+        "x": x[idx],
+        "y": y[idx],
+        "flux": flux[idx],
+        "flux_err": flux_err[idx],
+        "peak": peak[idx],
+        # The background at each star: the data minus what is left after subtracting it.
+        "background": data[cyi[idx], cxi[idx]] - sub[cyi[idx], cxi[idx]],
+        "fwhm": profiles.fwhm,
+        "roundness": roundness[idx],
+        "sharpness": sharpness[idx],
+        "npix": objs["npix"][idx],
+        "saturated": saturated[idx],
+        # sep's OBJ_MERGED: the source was split from a blend by deblending.
+        "blended": (objs["flag"][idx] & 1).astype(bool),
+        "edge": _near_edge(x[idx], y[idx], radius, (ny, nx)) | profiles.truncated,
+        "poor_fit": profiles.poor,
+    }
+    if len(idx) >= 10 and stars["blended"].mean() >= CROWDED:
+        hidden = _hidden_stars(
+            sub, data, stars, profiles.amplitude, measured, beta, segmap, unusable, saturation,
+            bkg.global_rms, radius, gain, opts.min_snr,
+        )  # fmt: skip
+        stars = {k: np.concatenate([v, hidden[k]]) for k, v in stars.items()}
+    table = _table(stars, header)
     table.meta.update(
         {
             "background": bkg.global_level,
@@ -283,6 +273,87 @@ def detect_stars(
             else "nothing above the detection threshold"
         )
     report(progress, 1.0, f"{len(table)} stars")
+    return table
+
+
+#: A field where at least this share of the stars are blends gets a second look for
+#: stars hidden by brighter neighbours (a cluster core; not a sparse field: no cost there).
+CROWDED = 0.10
+
+
+def _near_edge(x, y, radius: float, shape) -> np.ndarray:
+    ny, nx = shape
+    return (x < radius) | (y < radius) | (x > nx - 1 - radius) | (y > ny - 1 - radius)
+
+
+def _hidden_stars(
+    sub, data, stars, amplitude, fwhm, beta, segmap, unusable, saturation, noise, radius,
+    gain, min_snr,
+) -> dict:  # fmt: skip
+    """Stars the residual shows once the stars found are subtracted (DAOPHOT's second
+    pass): measured on that residual, kept when a star's profile fits them."""
+    import sep
+
+    hx, hy, resid = residual_peaks(
+        sub, stars["x"], stars["y"], amplitude, stars["fwhm"], beta, fwhm, segmap, noise
+    )
+    empty = {k: v[:0] for k, v in stars.items()}
+    if hx.size == 0:
+        return empty
+    prof = fit_profiles(resid, hx, hy, fwhm, beta, None, None, unusable)
+    flux, flux_err, _ = sep.sum_circle(
+        resid, hx, hy, radius, err=noise, gain=gain if gain > 0 else None
+    )
+    _, roundness, sharpness, peak = core_shapes(resid, hx, hy, fwhm)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = ~prof.poor & ~prof.off_grid & ~(prof.fwhm < 0.5 * fwhm) & (flux / flux_err >= min_snr)
+    ny, nx = sub.shape
+    cx = np.clip(np.round(hx).astype(int), 0, nx - 1)
+    cy = np.clip(np.round(hy).astype(int), 0, ny - 1)
+    raw_peak = np.nanmax(stamps_around(data, hx, hy, 1)[0], axis=(1, 2))
+    saturated = (raw_peak >= 0.98 * saturation) if saturation else np.zeros(hx.size, bool)
+    found = {
+        "x": hx,
+        "y": hy,
+        "flux": flux,
+        "flux_err": flux_err,
+        "peak": peak,
+        "background": data[cy, cx] - sub[cy, cx],
+        "fwhm": prof.fwhm,
+        "roundness": roundness,
+        "sharpness": sharpness,
+        "npix": np.zeros(hx.size, int),
+        "saturated": saturated,
+        "blended": np.ones(hx.size, bool),
+        "edge": _near_edge(hx, hy, radius, sub.shape) | prof.truncated,
+        "poor_fit": prof.poor,
+    }
+    return {k: np.asarray(v)[ok].astype(empty[k].dtype) for k, v in found.items()}
+
+
+def _table(stars: dict, header) -> Table:
+    """The catalogue, brightest first, from per-star arrays (0-based x, y)."""
+    order = np.argsort(-stars["flux"], kind="stable")
+    s = {k: np.asarray(v)[order] for k, v in stars.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mag = np.where(s["flux"] > 0, -2.5 * np.log10(s["flux"]), np.nan)
+        snr = s["flux"] / s["flux_err"]
+    table = Table()
+    table["id"] = np.arange(1, order.size + 1)
+    table["x"] = s["x"] + 1.0
+    table["y"] = s["y"] + 1.0
+    sky = sky_positions(header, s["x"], s["y"])
+    if sky is not None:
+        table["ra"], table["dec"] = sky
+        table["ra"].unit = table["dec"].unit = "deg"
+    for name in ("flux", "flux_err"):
+        table[name] = s[name]
+    table["mag"] = mag
+    for name in ("peak", "background", "fwhm", "roundness", "sharpness", "npix"):
+        table[name] = s[name]
+    table["snr"] = snr
+    for name in ("saturated", "blended", "edge", "poor_fit"):
+        table[name] = s[name].astype(bool)
     return table
 
 
