@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.stars:
         from skyglass.processing.measure.stars import detect_stars
 
-        ann.stars = detect_stars(image.data[:, :], image.header)
+        ann.stars = detect_stars(image.data, image.header)
     if args.regions:
         from skyglass.processing.measure.regionstats import read_regions
 

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             args.output, [args.file], args.overwrite, CATALOG_SUFFIXES, what="the catalogue"
         )
     image = load_image(args)
-    table = detect_stars(image.data[:, :], image.header, options=options)
+    table = detect_stars(image.data, image.header, options=options)
     meta = table.meta
     if not len(table) and meta.get("note"):
         print(f"0 stars in {image.name}: {meta['note']}.")
