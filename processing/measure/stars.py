@@ -181,7 +181,10 @@ def detect_stars(
     walked = np.hypot(x - x0, y - y0) > 0.5 * fwhm
     ny, nx = data.shape
     # A window walking off the image: a star centred outside, seen by its wing.
-    off_image = (x < -0.5) | (x > nx - 0.5) | (y < -0.5) | (y > ny - 0.5)
+    # (Unless its brightest pixel is inside the border: a star centred just inside.)
+    off_image = ((x < -0.5) | (x > nx - 0.5) | (y < -0.5) | (y > ny - 0.5)) & _peak_on_border(
+        sub, x0, y0
+    )
     keep_peak = split | walked | ~np.isfinite(x) | ~np.isfinite(y)
     x[keep_peak], y[keep_peak] = x0[keep_peak], y0[keep_peak]
     fw, roundness, sharpness, peak = core_shapes(sub, x, y, fwhm)
@@ -286,6 +289,23 @@ def detect_stars(
 #: A field where at least this share of the stars are blends gets a second look for
 #: stars hidden by brighter neighbours (a cluster core; not a sparse field: no cost there).
 CROWDED = 0.10
+
+
+def _peak_on_border(sub: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether the brightest pixel within a pixel of each (x, y) is on the image's
+    outermost rows or columns (a star centred outside shows its wing's top there)."""
+    ny, nx = sub.shape
+    cx = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, nx - 1)
+    cy = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, ny - 1)
+    d = np.array([-1, 0, 1])
+    rows = np.clip(cy[:, None] + d, 0, ny - 1)
+    cols = np.clip(cx[:, None] + d, 0, nx - 1)
+    stamp = sub[rows[:, :, None], cols[:, None, :]]
+    stamp = np.where(np.isfinite(stamp), stamp, -np.inf)
+    k = stamp.reshape(len(x), 9).argmax(axis=1)
+    pr = rows[np.arange(len(x)), k // 3]
+    pc = cols[np.arange(len(x)), k % 3]
+    return (pr == 0) | (pr == ny - 1) | (pc == 0) | (pc == nx - 1)
 
 
 def _near_edge(x, y, radius: float, shape) -> np.ndarray:
