@@ -104,18 +104,41 @@ def stack(
     data = combine(
         images, options=opts, names=[f.name for f in frames], progress=scaled(progress, 0.7, 1.0)
     )
-    ref = frames[reference]
-    header = stack_header(
-        ref.header,
+    return stacked_frame(
+        data,
         [f.header for f in frames],
         [f.name for f in frames],
         matrices,
+        reference,
         opts.method,
         align,
         interpolation,
-        ref.name,
     )
-    return Frame(data, header, name="stack", sources=[f.name for f in frames])
+
+
+def stacked_frame(
+    data: np.ndarray,
+    headers: Sequence,
+    names: Sequence[str],
+    matrices: Sequence[np.ndarray],
+    reference: int,
+    method: str,
+    align: str,
+    interpolation: str,
+) -> Frame:
+    """The stack as a Frame: ``data`` with :func:`stack_header` built on the reference's
+    header (the in-memory and the streaming stacks return the same)."""
+    header = stack_header(
+        headers[reference],
+        headers,
+        names,
+        matrices,
+        method,
+        align,
+        interpolation,
+        names[reference],
+    )
+    return Frame(data, header, name="stack", sources=list(names))
 
 
 def stack_header(

@@ -309,16 +309,15 @@ def stack_files(
 
 
 def _result(combined, infos, matrices, reference, opts, align, interpolation) -> Frame:
-    from skyglass.processing.calibration.align import stack_header
+    from skyglass.processing.calibration.align import stacked_frame
 
-    header = stack_header(
-        infos[reference].header,
+    return stacked_frame(
+        combined,
         [i.header for i in infos],
         [i.name for i in infos],
         matrices,
+        reference,
         opts.method,
         align,
         interpolation,
-        infos[reference].name,
     )
-    return Frame(combined, header, name="stack", sources=[i.name for i in infos])

@@ -168,36 +168,9 @@ def resample(
     Pixels that map from outside the image, or from NaN, become NaN. The result has
     ``output_shape`` (default: the image's).
     """
-    from scipy import ndimage
+    from skyglass.processing.affine import warp_affine
 
-    inverse = np.linalg.inv(matrix)
-    # ndimage works in (row, col): swap x and y of the inverse mapping.
-    m = np.array([[inverse[1, 1], inverse[1, 0]], [inverse[0, 1], inverse[0, 0]]])
-    offset = np.array([inverse[1, 2], inverse[0, 2]])
-    finite = np.isfinite(image)
-    filled = np.where(finite, image, 0.0).astype(np.float32)
-    out = ndimage.affine_transform(
-        filled,
-        m,
-        offset,
-        output_shape=output_shape,
-        order=order,
-        mode="constant",
-        cval=np.nan,
-        prefilter=order > 1,
-    )
-    if not finite.all():
-        weight = ndimage.affine_transform(
-            finite.astype(np.float32),
-            m,
-            offset,
-            output_shape=output_shape,
-            order=1,
-            mode="constant",
-            cval=0.0,
-        )
-        out[weight < 0.999] = np.nan
-    return out.astype(np.float32)
+    return warp_affine(image, matrix, output_shape, order)
 
 
 def shift_matrix(dx: float, dy: float) -> np.ndarray:

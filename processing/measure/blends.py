@@ -219,3 +219,52 @@ def residual_peaks(
 
 #: The light smoothing of the peak searches (a Gaussian of sigma 0.7 px).
 PEAK_KERNEL = np.exp(-(np.mgrid[-1:2, -1:2] ** 2).sum(axis=0) / (2 * 0.7**2))
+
+
+def hidden_stars(
+    sub, data, stars, amplitude, fwhm, beta, segmap, unusable, saturation, noise, radius,
+    gain, min_snr,
+) -> dict:  # fmt: skip
+    """Stars the residual shows once the stars found are subtracted (DAOPHOT's second
+    pass): measured on that residual, kept when a star's profile fits them."""
+    import sep
+
+    from skyglass.processing.measure.catalogue import near_edge
+    from skyglass.processing.measure.psf import fit_profiles
+    from skyglass.processing.measure.stamps import core_shapes, stamps_around
+
+    hx, hy, resid = residual_peaks(
+        sub, stars["x"], stars["y"], amplitude, stars["fwhm"], beta, fwhm, segmap, noise
+    )
+    empty = {k: v[:0] for k, v in stars.items()}
+    if hx.size == 0:
+        return empty
+    prof = fit_profiles(resid, hx, hy, fwhm, beta, None, None, unusable)
+    flux, flux_err, _ = sep.sum_circle(
+        resid, hx, hy, radius, err=noise, gain=gain if gain > 0 else None
+    )
+    _, roundness, sharpness, peak = core_shapes(resid, hx, hy, fwhm)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = ~prof.poor & ~prof.off_grid & ~(prof.fwhm < 0.5 * fwhm) & (flux / flux_err >= min_snr)
+    ny, nx = sub.shape
+    cx = np.clip(np.round(hx).astype(int), 0, nx - 1)
+    cy = np.clip(np.round(hy).astype(int), 0, ny - 1)
+    raw_peak = np.nanmax(stamps_around(data, hx, hy, 1)[0], axis=(1, 2))
+    saturated = (raw_peak >= 0.98 * saturation) if saturation else np.zeros(hx.size, bool)
+    found = {
+        "x": hx,
+        "y": hy,
+        "flux": flux,
+        "flux_err": flux_err,
+        "peak": peak,
+        "background": data[cy, cx] - sub[cy, cx],
+        "fwhm": prof.fwhm,
+        "roundness": roundness,
+        "sharpness": sharpness,
+        "npix": np.zeros(hx.size, int),
+        "saturated": saturated,
+        "blended": np.ones(hx.size, bool),
+        "edge": near_edge(hx, hy, radius, sub.shape) | prof.truncated,
+        "poor_fit": prof.poor,
+    }
+    return {k: np.asarray(v)[ok].astype(empty[k].dtype) for k, v in found.items()}

@@ -126,3 +126,35 @@ def marker_kinds(table) -> list[str]:
         "saturated" if s else "flagged" if f else "clean"
         for s, f in zip(saturated, flagged, strict=True)
     ]
+
+
+def near_edge(x, y, radius: float, shape) -> np.ndarray:
+    """Stars closer than ``radius`` to the image's border (0-based x, y)."""
+    ny, nx = shape
+    return (x < radius) | (y < radius) | (x > nx - 1 - radius) | (y > ny - 1 - radius)
+
+
+def catalogue_table(stars: dict, header) -> Table:
+    """The catalogue, brightest first, from per-star arrays (0-based x, y)."""
+    order = np.argsort(-stars["flux"], kind="stable")
+    s = {k: np.asarray(v)[order] for k, v in stars.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mag = np.where(s["flux"] > 0, -2.5 * np.log10(s["flux"]), np.nan)
+        snr = s["flux"] / s["flux_err"]
+    table = Table()
+    table["id"] = np.arange(1, order.size + 1)
+    table["x"] = s["x"] + 1.0
+    table["y"] = s["y"] + 1.0
+    sky = sky_positions(header, s["x"], s["y"])
+    if sky is not None:
+        table["ra"], table["dec"] = sky
+        table["ra"].unit = table["dec"].unit = "deg"
+    for name in ("flux", "flux_err"):
+        table[name] = s[name]
+    table["mag"] = mag
+    for name in ("peak", "background", "fwhm", "roundness", "sharpness", "npix"):
+        table[name] = s[name]
+    table["snr"] = snr
+    for name in ("saturated", "blended", "edge", "poor_fit"):
+        table[name] = s[name].astype(bool)
+    return table

@@ -18,11 +18,12 @@ from astropy.table import Table
 
 from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.io.cards import header_number
-from skyglass.processing.measure.blends import PEAK_KERNEL, residual_peaks, split_blends
+from skyglass.processing.measure.blends import PEAK_KERNEL, hidden_stars, split_blends
 from skyglass.processing.measure.catalogue import (
+    catalogue_table,
     empty_catalogue,
+    near_edge,
     set_units,
-    sky_positions,
 )
 from skyglass.processing.measure.outliers import clean_sharp
 from skyglass.processing.measure.psf import fit_profiles, image_psf
@@ -253,16 +254,16 @@ def detect_stars(
         "saturated": saturated[idx],
         # sep's OBJ_MERGED: the source was split from a blend by deblending.
         "blended": (objs["flag"][idx] & 1).astype(bool),
-        "edge": _near_edge(x[idx], y[idx], radius, (ny, nx)) | profiles.truncated,
+        "edge": near_edge(x[idx], y[idx], radius, (ny, nx)) | profiles.truncated,
         "poor_fit": profiles.poor,
     }
     if len(idx) >= 10 and stars["blended"].mean() >= CROWDED:
-        hidden = _hidden_stars(
+        hidden = hidden_stars(
             sub, data, stars, profiles.amplitude, measured, beta, segmap, unusable, saturation,
             bkg.global_rms, radius, gain, opts.min_snr,
         )  # fmt: skip
         stars = {k: np.concatenate([v, hidden[k]]) for k, v in stars.items()}
-    table = _table(stars, header)
+    table = catalogue_table(stars, header)
     table.meta.update(
         {
             "background": bkg.global_level,
@@ -306,82 +307,6 @@ def _peak_on_border(sub: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray
     pr = rows[np.arange(len(x)), k // 3]
     pc = cols[np.arange(len(x)), k % 3]
     return (pr == 0) | (pr == ny - 1) | (pc == 0) | (pc == nx - 1)
-
-
-def _near_edge(x, y, radius: float, shape) -> np.ndarray:
-    ny, nx = shape
-    return (x < radius) | (y < radius) | (x > nx - 1 - radius) | (y > ny - 1 - radius)
-
-
-def _hidden_stars(
-    sub, data, stars, amplitude, fwhm, beta, segmap, unusable, saturation, noise, radius,
-    gain, min_snr,
-) -> dict:  # fmt: skip
-    """Stars the residual shows once the stars found are subtracted (DAOPHOT's second
-    pass): measured on that residual, kept when a star's profile fits them."""
-    import sep
-
-    hx, hy, resid = residual_peaks(
-        sub, stars["x"], stars["y"], amplitude, stars["fwhm"], beta, fwhm, segmap, noise
-    )
-    empty = {k: v[:0] for k, v in stars.items()}
-    if hx.size == 0:
-        return empty
-    prof = fit_profiles(resid, hx, hy, fwhm, beta, None, None, unusable)
-    flux, flux_err, _ = sep.sum_circle(
-        resid, hx, hy, radius, err=noise, gain=gain if gain > 0 else None
-    )
-    _, roundness, sharpness, peak = core_shapes(resid, hx, hy, fwhm)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ok = ~prof.poor & ~prof.off_grid & ~(prof.fwhm < 0.5 * fwhm) & (flux / flux_err >= min_snr)
-    ny, nx = sub.shape
-    cx = np.clip(np.round(hx).astype(int), 0, nx - 1)
-    cy = np.clip(np.round(hy).astype(int), 0, ny - 1)
-    raw_peak = np.nanmax(stamps_around(data, hx, hy, 1)[0], axis=(1, 2))
-    saturated = (raw_peak >= 0.98 * saturation) if saturation else np.zeros(hx.size, bool)
-    found = {
-        "x": hx,
-        "y": hy,
-        "flux": flux,
-        "flux_err": flux_err,
-        "peak": peak,
-        "background": data[cy, cx] - sub[cy, cx],
-        "fwhm": prof.fwhm,
-        "roundness": roundness,
-        "sharpness": sharpness,
-        "npix": np.zeros(hx.size, int),
-        "saturated": saturated,
-        "blended": np.ones(hx.size, bool),
-        "edge": _near_edge(hx, hy, radius, sub.shape) | prof.truncated,
-        "poor_fit": prof.poor,
-    }
-    return {k: np.asarray(v)[ok].astype(empty[k].dtype) for k, v in found.items()}
-
-
-def _table(stars: dict, header) -> Table:
-    """The catalogue, brightest first, from per-star arrays (0-based x, y)."""
-    order = np.argsort(-stars["flux"], kind="stable")
-    s = {k: np.asarray(v)[order] for k, v in stars.items()}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mag = np.where(s["flux"] > 0, -2.5 * np.log10(s["flux"]), np.nan)
-        snr = s["flux"] / s["flux_err"]
-    table = Table()
-    table["id"] = np.arange(1, order.size + 1)
-    table["x"] = s["x"] + 1.0
-    table["y"] = s["y"] + 1.0
-    sky = sky_positions(header, s["x"], s["y"])
-    if sky is not None:
-        table["ra"], table["dec"] = sky
-        table["ra"].unit = table["dec"].unit = "deg"
-    for name in ("flux", "flux_err"):
-        table[name] = s[name]
-    table["mag"] = mag
-    for name in ("peak", "background", "fwhm", "roundness", "sharpness", "npix"):
-        table[name] = s[name]
-    table["snr"] = snr
-    for name in ("saturated", "blended", "edge", "poor_fit"):
-        table[name] = s[name].astype(bool)
-    return table
 
 
 def _subtract_background(work: np.ndarray, mask, box: int):

@@ -20,7 +20,8 @@ from PySide6 import QtWidgets
 from skyglass.processing.calibration.calibrate import CalibrationOptions, read_frame
 from skyglass.processing.calibration.combine import CombineOptions
 from skyglass.processing.calibration.library import KINDS, NightLibrary
-from skyglass.processing.calibration.pipeline import Masters, calibrated_name
+from skyglass.processing.calibration.masters import Masters
+from skyglass.processing.calibration.pipeline import calibrated_name
 from skyglass.processing.progress import report, scaled
 from skyglass.viewer.panels.job_bar import JobBar
 
@@ -496,7 +497,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self._run(lambda progress: master_bias(paths, opts, progress), "master bias", done)
 
     def build_darks(self) -> None:
-        from skyglass.processing.calibration.pipeline import build_darks
+        from skyglass.processing.calibration.masters import build_darks
 
         paths, opts, bias = self._paths("dark"), self._options(self.dark_method), self.masters.bias
 
@@ -514,7 +515,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self._run(lambda progress: build_darks(paths, bias, opts, progress), "master darks", done)
 
     def build_flats(self) -> None:
-        from skyglass.processing.calibration.pipeline import build_flats
+        from skyglass.processing.calibration.masters import build_flats
 
         paths, opts, masters = self._paths("flat"), self._options(self.flat_method), self.masters
 
