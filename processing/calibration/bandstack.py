@@ -132,7 +132,8 @@ def stack_on(
             "scaling frames to a common median needs every frame's median first; "
             "stack without --scheduler/--jobs for that."
         )
-    report(progress, 0.0, f"registering {len(paths)} frames on {executor.name}")
+    if align != "none":  # the reference is not a task
+        report(progress, 0.0, f"registering {len(paths) - 1} frames on {executor.name}")
     matrices = matrices_on(executor, paths, headers, reference, align, scaled(progress, 0, 0.4))
     ny, nx = shape
     rows = band_rows(len(paths), nx)
