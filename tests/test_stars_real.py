@@ -15,6 +15,7 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 from crowded_field import crowded_field
+from photutils_reference import column, photutils_catalogue, split_by_us
 from scipy.spatial import cKDTree
 
 from skyglass.processing.measure.stars import detect_stars
@@ -25,11 +26,6 @@ def _matched(ax, ay, bx, by, radius):
     return d < radius, i
 
 
-def _col(catalog, name: str, old: str):
-    """A photutils SourceCatalog column by its 3.x name, or its older one."""
-    return getattr(catalog, name) if hasattr(type(catalog), name) else getattr(catalog, old)
-
-
 def _m13() -> tuple[np.ndarray, fits.Header]:
     import astropy
 
@@ -37,30 +33,6 @@ def _m13() -> tuple[np.ndarray, fits.Header]:
     with fits.open(path) as hdul:
         hdu = next(h for h in hdul if h.data is not None and h.data.ndim == 2)
         return hdu.data.astype(np.float32), hdu.header.copy()
-
-
-def _photutils(data: np.ndarray):
-    """photutils' deblended segmentation catalogue (the issue's reference)."""
-    from astropy.convolution import convolve
-    from photutils.background import Background2D, MedianBackground
-    from photutils.segmentation import (
-        SourceCatalog,
-        deblend_sources,
-        detect_sources,
-        make_2dgaussian_kernel,
-    )
-    from photutils.utils import calc_total_error
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bkg = Background2D(data, 32, filter_size=3, bkg_estimator=MedianBackground())
-        sub = data - bkg.background
-        conv = convolve(sub, make_2dgaussian_kernel(3.0, size=5))
-        seg = detect_sources(conv, 2.5 * bkg.background_rms, npixels=5)
-        seg = deblend_sources(conv, seg, npixels=5, nlevels=32, contrast=0.001,
-                              progress_bar=False)  # fmt: skip
-        error = calc_total_error(sub, bkg.background_rms, effective_gain=1.0)
-        return SourceCatalog(sub, seg, convolved_data=conv, error=error), sub
 
 
 def test_demo_light_recall_false_and_unbiased_fwhm(demo_night):
@@ -110,16 +82,23 @@ def test_m13_against_photutils():
     from photutils.psf import fit_fwhm
 
     data, header = _m13()
-    ref, sub = _photutils(data)
+    ref, sub, segmap = photutils_catalogue(data)
     rx, ry = (
-        _col(ref, "x_centroid_win", "xcentroid_win"),
-        _col(ref, "y_centroid_win", "ycentroid_win"),
+        column(ref, "x_centroid_win", "xcentroid_win"),
+        column(ref, "y_centroid_win", "ycentroid_win"),
     )
-    bright = (ref.segment_flux / _col(ref, "segment_flux_err", "segment_fluxerr")) > 20
+    bright = (ref.segment_flux / column(ref, "segment_flux_err", "segment_fluxerr")) > 20
     cat = detect_stars(data, header)
     ok, _ = _matched(rx[bright] + 1, ry[bright] + 1,
                      cat["x"], cat["y"], 2.0)  # fmt: skip
-    assert ok.mean() >= 0.88  # 90.9 % here; the issue's goal is 95 %
+    assert ok.mean() >= 0.92  # 93.8 % here
+    # Most of the rest are photutils blends of two or more stars (its centroid between
+    # them) that we separated: counted as found, the issue's 95 % is met (97.1 % here).
+    missed = np.zeros(len(rx), bool)
+    missed[np.flatnonzero(bright)[~ok]] = True
+    split = split_by_us(ref, segmap, missed, cat)
+    assert split.sum() >= 5
+    assert (ok | split[bright]).mean() >= 0.95
     # The core: sources within 60 px of the centre are found too (77 % were before).
     core = (
         np.hypot(
@@ -155,12 +134,12 @@ def test_ccdproc_frame_against_photutils():
     path = Path(ccdproc.__file__).parent / "tests/data/a8280271.fits"
     data = fits.getdata(path).astype(np.float32)
     header = fits.getheader(path)
-    ref, sub = _photutils(data)
+    ref, sub, _ = photutils_catalogue(data)
     rx, ry = (
-        _col(ref, "x_centroid_win", "xcentroid_win"),
-        _col(ref, "y_centroid_win", "ycentroid_win"),
+        column(ref, "x_centroid_win", "xcentroid_win"),
+        column(ref, "y_centroid_win", "ycentroid_win"),
     )
-    snr = ref.segment_flux / _col(ref, "segment_flux_err", "segment_fluxerr")
+    snr = ref.segment_flux / column(ref, "segment_flux_err", "segment_fluxerr")
     width = np.asarray(ref.fwhm.value)
     stars = (snr > 20) & (width > 5)
     hits = (snr > 20) & (width < 3.5)
