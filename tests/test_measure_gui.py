@@ -1,11 +1,13 @@
 """Stars, regions and masks in the window (offscreen)."""
 
+from unittest.mock import patch
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.table import Table
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 
 def wait(qtbot, panel):
@@ -36,11 +38,23 @@ def test_find_stars_table_overlay_and_export(qtbot, window, demo_night, tmp_path
     cx, cy = window.canvas.view_center()
     assert (cx + 0.5, cy + 0.5) == pytest.approx((star["x"], star["y"]), abs=1e-6)
     assert len(window.canvas.highlight_item.data) == 1
-    out = tmp_path / "stars.ecsv"
-    panel.export(str(out))
-    assert len(Table.read(out)) == len(cat)
-    panel.export(str(tmp_path / "stars.csv"))
+    # Export catalogue...: the dialog answered with each format (a name typed without a
+    # suffix takes the chosen filter's).
+    answers = [
+        (str(tmp_path / "stars.ecsv"), "ECSV (*.ecsv)"),
+        (str(tmp_path / "stars"), "CSV (*.csv)"),
+        (str(tmp_path / "stars.vot"), "VOTable (*.vot *.xml)"),
+        (str(tmp_path / "stars.fits"), "FITS table (*.fits)"),
+    ]
+    with patch.object(QtWidgets.QFileDialog, "getSaveFileName", side_effect=answers):
+        for _ in answers:
+            panel.export_button.click()
+    assert len(Table.read(tmp_path / "stars.ecsv")) == len(cat)
+    assert Table.read(tmp_path / "stars.ecsv")["fwhm"].unit == "pix"
     assert (tmp_path / "stars.csv").read_text().startswith("id,x,y")
+    assert len(Table.read(tmp_path / "stars.vot")) == len(cat)
+    assert len(Table.read(tmp_path / "stars.fits")) == len(cat)
+    assert not panel.last_error
     panel.measure_catalog()
     wait(qtbot, panel)
     assert "ap_mag" in panel.catalog.colnames and np.isfinite(panel.catalog["ap_mag"]).sum() > 5

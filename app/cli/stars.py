@@ -6,16 +6,7 @@ import argparse
 
 from skyglass.cli.options import add_image_options, check_output, load_image
 from skyglass.cli.table import Command, register
-
-#: Catalogue formats by suffix: astropy's writer name (VOTable gets UCDs on RA/Dec).
-CATALOG_FORMATS = {
-    ".ecsv": "ascii.ecsv",
-    ".csv": "ascii.csv",
-    ".vot": "votable",
-    ".xml": "votable",
-    ".fits": "fits",
-}
-CATALOG_SUFFIXES = tuple(CATALOG_FORMATS)
+from skyglass.processing.io.skytable import WRITTEN_FORMATS, write_catalog
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     ).validated()
     if args.output:
         check_output(
-            args.output, [args.file], args.overwrite, CATALOG_SUFFIXES, what="the catalogue"
+            args.output, [args.file], args.overwrite, tuple(WRITTEN_FORMATS), what="the catalogue"
         )
     image = load_image(args)
     table = detect_stars(image.data, image.header, options=options)
@@ -85,32 +76,6 @@ def run(args: argparse.Namespace) -> int:
         write_catalog(table, args.output, args.overwrite)
         print(f"wrote {args.output}")
     return 0
-
-
-def write_catalog(table, path: str, overwrite: bool) -> None:
-    """Write a star catalogue in the format its suffix names, atomically."""
-    from skyglass.processing.io.fileio import atomic_write
-    from skyglass.processing.io.skytable import write_votable
-
-    fmt = next(f for end, f in CATALOG_FORMATS.items() if path.lower().endswith(end))
-    if fmt == "votable":
-        write_votable(table, path)
-        return
-    if fmt == "fits":
-        import warnings
-
-        from astropy.io.fits.verify import VerifyWarning
-
-        def write(tmp: str) -> None:
-            with warnings.catch_warnings():  # long meta keys become HIERARCH cards: fine
-                warnings.simplefilter("ignore", VerifyWarning)
-                table.write(tmp, format="fits", overwrite=True)
-
-        atomic_write(path, write, overwrite=overwrite)
-        return
-    atomic_write(
-        path, lambda tmp: table.write(tmp, format=fmt, overwrite=True), overwrite=overwrite
-    )
 
 
 register(Command("stars", "find stars and write a catalogue", add_arguments, run))

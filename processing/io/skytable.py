@@ -1,5 +1,5 @@
-"""Tables of sky positions: read RA/Dec from a VOTable or FITS table, write a catalogue
-as a VOTable other tools (TOPCAT, Aladin, DS9) understand."""
+"""Tables of sky positions: read RA/Dec from a VOTable or FITS table; write a catalogue
+as ECSV, CSV, FITS or a VOTable other tools (TOPCAT, Aladin, DS9) understand."""
 
 from __future__ import annotations
 
@@ -57,6 +57,48 @@ CATALOG_FORMATS = {
     ".fit": "fits",
     ".fits.gz": "fits",
 }
+
+
+#: Catalogue formats Skyglass writes, by suffix (VOTable gets UCDs on RA/Dec).
+WRITTEN_FORMATS = {
+    ".ecsv": "ascii.ecsv",
+    ".csv": "ascii.csv",
+    ".vot": "votable",
+    ".xml": "votable",
+    ".fits": "fits",
+}
+#: The save dialog's filter for them.
+WRITTEN_FILTER = "ECSV (*.ecsv);;CSV (*.csv);;VOTable (*.vot *.xml);;FITS table (*.fits)"
+
+
+def write_catalog(table, path: str | os.PathLike, overwrite: bool = False) -> None:
+    """Write a catalogue in the format its suffix names (:data:`WRITTEN_FORMATS`),
+    atomically: ECSV keeps units and metadata, the VOTable has UCDs, FITS long meta keys
+    become HIERARCH cards."""
+    from skyglass.processing.errors import InvalidParameterError
+    from skyglass.processing.io.fileio import atomic_write
+
+    path = os.fspath(path)
+    fmt = next((f for end, f in WRITTEN_FORMATS.items() if path.lower().endswith(end)), None)
+    if fmt is None:
+        raise InvalidParameterError(
+            f"a catalogue is written as {', '.join(WRITTEN_FORMATS)}, not "
+            f"'{os.path.basename(path)}'."
+        )
+    if fmt == "votable":
+        write_votable(table, path, overwrite)
+        return
+
+    def write(tmp: str) -> None:
+        import warnings
+
+        from astropy.io.fits.verify import VerifyWarning
+
+        with warnings.catch_warnings():  # long meta keys become HIERARCH cards: fine
+            warnings.simplefilter("ignore", VerifyWarning)
+            table.write(tmp, format=fmt, overwrite=True)
+
+    atomic_write(path, write, overwrite=overwrite)
 
 
 def read_catalog(path: str | os.PathLike) -> SkyTable:
@@ -190,7 +232,7 @@ def sky_positions(table, name: str = "table") -> SkyTable:
     return SkyTable(name, ra_deg[good], dec_deg[good], labels)
 
 
-def write_votable(table, path: str | os.PathLike) -> None:
+def write_votable(table, path: str | os.PathLike, overwrite: bool = True) -> None:
     """Write a catalogue as a VOTable (atomically), with UCDs on RA/Dec so other tools
     plot it on the sky at once."""
     from astropy.io.votable import from_table
@@ -207,4 +249,4 @@ def write_votable(table, path: str | os.PathLike) -> None:
         if out[col].dtype.kind == "b":
             out[col] = np.asarray(out[col], bool)
     vot = from_table(out)
-    atomic_write(path, lambda tmp: vot.to_xml(tmp), overwrite=True)
+    atomic_write(path, lambda tmp: vot.to_xml(tmp), overwrite=overwrite)

@@ -1,1 +1,1 @@
-"""Dialogs: the FITS header viewer and the keyboard-and-mouse sheet."""
+"""Dialogs: the FITS header viewer, the keyboard-and-mouse sheet, a star's profile."""

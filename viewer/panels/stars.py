@@ -6,10 +6,10 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from skyglass.processing.errors import SkyglassError
+from skyglass.viewer.dialogs.profile import ProfileDialog
 from skyglass.viewer.panels.job_bar import JobBar
 
 SHOWN = (
@@ -58,67 +58,6 @@ class _NumericItem(QtWidgets.QTableWidgetItem):
             return float(a) < float(b)
         except (TypeError, ValueError):
             return str(a) < str(b)
-
-
-class ProfileDialog(QtWidgets.QDialog):
-    """A star's radial profile with Gaussian and Moffat fits (DS9 examine / Ginga Pick)."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Star profile")
-        self.resize(520, 420)
-        lay = QtWidgets.QVBoxLayout(self)
-        self.plot = pg.PlotWidget()
-        self.plot.setLabel("bottom", "radius (pixels)")
-        self.plot.setLabel("left", "value")
-        self.plot.addLegend()
-        lay.addWidget(self.plot)
-        self.text = QtWidgets.QLabel("")
-        self.text.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        lay.addWidget(self.text)
-        self.profile = None
-
-    def show_profile(self, profile, unit: str = "", photometry=None, aperture: str = "") -> None:
-        """Plot a profile; ``photometry`` (a row of aperture photometry with the panel's
-        aperture) is shown too, so the dialog and the panel give the same flux."""
-        self.profile = profile
-        self.plot.clear()
-        self.plot.plot(
-            profile.radius,
-            profile.value,
-            pen=None,
-            symbol="o",
-            symbolSize=4,
-            symbolBrush=(150, 180, 255),
-            name="pixels",
-        )
-        r = np.linspace(0, float(profile.radius.max()), 200)
-        if np.isfinite(profile.fwhm_gauss):
-            self.plot.plot(
-                r,
-                profile.model("gaussian", r),
-                pen=pg.mkPen((255, 200, 0), width=2),
-                name="gaussian",
-            )
-        if np.isfinite(profile.fwhm_moffat):
-            self.plot.plot(
-                r, profile.model("moffat", r), pen=pg.mkPen((0, 230, 120), width=2), name="moffat"
-            )
-        u = f" {unit}" if unit else ""
-        text = (
-            f"centre ({profile.x:.2f}, {profile.y:.2f})   "
-            f"FWHM gaussian {profile.fwhm_gauss:.2f} px,"
-            f" Moffat {profile.fwhm_moffat:.2f} px (beta {profile.beta:.2f})   HFD "
-            f"{profile.hfd:.2f} px\npeak {profile.peak:.6g}{u}   background "
-            f"{profile.background:.6g}{u}"
-        )
-        if photometry is not None:
-            text += (
-                f"\naperture photometry ({aperture}): flux {photometry['flux']:.6g} +- "
-                f"{photometry['flux_err']:.3g}{u}, SNR {photometry['snr']:.1f}"
-                " (the same as the Stars panel)"
-            )
-        self.text.setText(text)
 
 
 class StarsPanel(QtWidgets.QWidget):
@@ -210,13 +149,13 @@ class StarsPanel(QtWidgets.QWidget):
         self.table.setToolTip("Click a row to go to the star; click a header to sort")
         self.table.itemSelectionChanged.connect(self._row_selected)
         lay.addWidget(self.table, 1)
-        row = QtWidgets.QHBoxLayout()
-        for text, fmt in (("Export ECSV...", "ecsv"), ("Export CSV...", "csv")):
-            b = QtWidgets.QPushButton(text)
-            b.setToolTip("Write the catalogue to a file")
-            b.clicked.connect(lambda _=False, f=fmt: self.export_dialog(f))
-            row.addWidget(b)
-        lay.addLayout(row)
+        self.export_button = QtWidgets.QPushButton("Export catalogue...")
+        self.export_button.setToolTip(
+            "Write the catalogue: ECSV (units and metadata), CSV, VOTable (for TOPCAT and "
+            "Aladin) or a FITS table"
+        )
+        self.export_button.clicked.connect(self.export_dialog)
+        lay.addWidget(self.export_button)
         self.jobs = JobBar(make_job, "Stop; the catalogue is left as it was")
         self.jobs.busyChanged.connect(
             lambda busy: (
@@ -439,27 +378,26 @@ class StarsPanel(QtWidgets.QWidget):
         self.jobs.run(work, "Photometry", done)
 
     # ---------------------------------------------------------------- export
-    def export_dialog(self, fmt: str) -> None:
+    def export_dialog(self) -> None:
+        """Ask where to write the catalogue, then write it."""
+        from skyglass.processing.io.skytable import WRITTEN_FILTER
+
         if self.catalog is None:
             self._error("There is no catalogue to export yet.")
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export catalogue", f"stars.{fmt}", f"{fmt.upper()} (*.{fmt})"
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export catalogue", "stars.ecsv", WRITTEN_FILTER
         )
         if path:
-            self.export(path)
+            self.export(_with_suffix(path, chosen))
 
     def export(self, path: str) -> None:
-        """Write the catalogue (ECSV or CSV by the file's extension), atomically."""
-        from skyglass.processing.io.fileio import atomic_write
+        """Write the catalogue in the format its suffix names, atomically (the dialog has
+        already asked about replacing a file)."""
+        from skyglass.processing.io.skytable import write_catalog
 
-        fmt = "ascii.ecsv" if path.lower().endswith(".ecsv") else "ascii.csv"
         try:
-            atomic_write(
-                path,
-                lambda tmp: self.catalog.write(tmp, format=fmt, overwrite=True),
-                overwrite=True,
-            )
+            write_catalog(self.catalog, path, overwrite=True)
             self.status.setText(f"Wrote {path}.")
         except SkyglassError as exc:
             self._error(str(exc))
@@ -484,3 +422,15 @@ def _spin(value: float, lo: float, hi: float, tip: str) -> QtWidgets.QDoubleSpin
     box.setValue(value)
     box.setToolTip(tip)
     return box
+
+
+def _with_suffix(path: str, chosen_filter: str) -> str:
+    """``path`` with the chosen filter's first suffix when the name has no known one
+    (the user typed ``stars`` with "VOTable" chosen)."""
+    from skyglass.processing.io.skytable import WRITTEN_FORMATS
+
+    if path.lower().endswith(tuple(WRITTEN_FORMATS)):
+        return path
+    start = chosen_filter.find("*.")
+    suffix = chosen_filter[start + 1 :].split()[0].rstrip(")") if start >= 0 else ".ecsv"
+    return path + suffix
