@@ -8,7 +8,6 @@ problem seen on screen can be reported with its context.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 from pathlib import Path
 
@@ -43,9 +42,11 @@ def configure(level: int = logging.WARNING, log_file: Path | None = None) -> Non
     root.addHandler(console)
     root.setLevel(min(level, logging.INFO) if log_file else level)
     if log_file is not None:
+        from logging.handlers import RotatingFileHandler  # the window's log only: 5 ms
+
         try:
             log_file.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.handlers.RotatingFileHandler(
+            handler = RotatingFileHandler(
                 log_file, maxBytes=1_000_000, backupCount=2, encoding="utf-8"
             )
         except OSError as exc:

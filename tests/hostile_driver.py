@@ -9,6 +9,7 @@ user types, without paying Python's start-up a few hundred times.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import signal
@@ -30,7 +31,9 @@ def main() -> int:
     jobs = json.loads(open(sys.argv[1]).read())
     deadline = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "skyglass"]
-    entry = script.load()
+    # The console script is main() and then the exit; main returns the status, so many
+    # commands run in this one process.
+    entry = importlib.import_module(script.load().__module__).main
     signal.signal(signal.SIGALRM, _alarm)
     tracemalloc.start()
     for argv in jobs:

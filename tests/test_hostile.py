@@ -73,9 +73,15 @@ def odd_files(tmp_path_factory, request):
 
 
 def test_console_script_is_what_the_driver_runs():
-    """The driver calls the installed console script's entry point, not an inner function."""
+    """The driver calls the installed console script's entry point (main, which the
+    script's console() runs and then exits with), not an inner function."""
+    import inspect
+
+    from skyglass.cli import entry
+
     script = Path(installed_command()).read_text()
-    assert "from skyglass.cli import main" in script
+    assert "from skyglass.cli import console" in script
+    assert "main(argv)" in inspect.getsource(entry.console)
 
 
 def test_odd_files_through_info_render_and_stars(odd_files, tmp_path):

@@ -315,3 +315,24 @@ def test_a_spectrum_has_no_stars(skyglass_cli, tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("0 stars in gmos.fits: no point sources found")
     assert len(Table.read(out)) == 0
+
+
+def test_stars_command_ends_at_once_with_everything_written(skyglass_cli, tmp_path):
+    """``skyglass stars`` exits without the interpreter's clean-up (0.1 s) - after its
+    lines are flushed and the catalogue is whole; an error still exits 2 with its line."""
+    import re
+    from pathlib import Path
+
+    import astropy
+
+    m13 = Path(astropy.__file__).parent / "io/fits/hdu/compressed/tests/data/m13_gzip.fits"
+    out = tmp_path / "m13.ecsv"
+    run = skyglass_cli("stars", m13, "-o", out, "--verbose")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == 3 and lines[-1] == f"wrote {out}"
+    count = int(re.match(r"(\d+) stars in m13_gzip.fits", lines[0]).group(1))
+    assert count > 500 and len(Table.read(out)) == count
+    again = skyglass_cli("stars", m13, "-o", out)
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines()[-1].startswith("skyglass: error: ")

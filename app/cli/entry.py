@@ -82,6 +82,25 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+def console() -> None:
+    """The ``skyglass`` console script and ``python -m skyglass``: :func:`main`, then exit
+    with its status - at once, without the interpreter's clean-up, after a command that
+    asks for it (:attr:`Command.quick_exit`)."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    name = next((a for a in argv if a not in logs.VERBOSE_FLAGS), None)
+    command = commands().get(name) if name else None
+    if command is not None and command.quick_exit:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``skyglass`` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -161,4 +161,4 @@ def _print_text(image, result, stats, spec, low, high, center) -> None:
         print(line)
 
 
-register(Command("info", "describe a file and its image", add_arguments, run))
+register(Command("info", "describe a file and its image", add_arguments, run, quick_exit=True))

@@ -93,5 +93,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 register(
-    Command("render", "render an image to PNG, JPEG or TIFF as DS9 shows it", add_arguments, run)
+    Command(
+        "render",
+        "render an image to PNG, JPEG or TIFF as DS9 shows it",
+        add_arguments,
+        run,
+        quick_exit=True,
+    )
 )

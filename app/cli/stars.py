@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from skyglass.cli.heap import keep_freed_memory
+
+    keep_freed_memory()  # one image in a short process: sep's buffers are reused
     from skyglass.processing.measure.stars import StarOptions, detect_stars
 
     options = StarOptions(
@@ -78,4 +81,4 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-register(Command("stars", "find stars and write a catalogue", add_arguments, run))
+register(Command("stars", "find stars and write a catalogue", add_arguments, run, quick_exit=True))
