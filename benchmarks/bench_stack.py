@@ -7,7 +7,9 @@ a few hundred Gaussian stars), then times each case as a whole process with
 ``/usr/bin/time`` (wall seconds and peak resident memory), alternating Skyglass and
 Siril (``siril-cli -s script.ssf``, Debian package ``siril``) when it is installed, and
 prints the ratios. Cases: ``median`` (no alignment), ``sigma`` (sigma clipping, no
-alignment), ``shift`` (align by shift + median), ``stars`` (align by stars + median).
+alignment), ``shift`` (align by shift + median), ``stars`` (align by stars + median),
+``offset`` (median of frames matched in sky level, Siril's ``-norm=add``) and
+``offset-scale`` (sigma clipping of frames matched in level and spread, ``-norm=addscale``).
 ``shift-whole`` is ``shift`` with ``--interpolation none`` (whole-pixel shifts, as
 Siril's). Siril's equivalents: ``stack light med -nonorm``, ``stack light rej 3 3 -nonorm``,
 ``register light -norot`` then ``stack light med -nonorm`` (Siril shifts by whole
@@ -49,6 +51,15 @@ CASES = {
     "stars": (
         ["--method", "median", "--align", "stars"],
         "register light\nstack r_light med -nonorm -out=out",
+    ),
+    # Frames matched before combining: Siril's additive (+ scaling) normalisation.
+    "offset": (
+        ["--method", "median", "--align", "none", "--normalize", "offset"],
+        "stack light med -norm=add -out=out",
+    ),
+    "offset-scale": (
+        ["--method", "sigma-clip", "--align", "none", "--normalize", "offset-scale"],
+        "stack light rej 3 3 -norm=addscale -out=out",
     ),
 }
 

@@ -74,6 +74,16 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     out = tmp_path / "stack.fits"
     panel.save_stack(str(out))
     assert fits.getheader(out)["NCOMBINE"] == 3
+    # Match frames: sky level - every light brought to the lights' median sky level.
+    panel.stack_best.setValue(0)
+    panel.stack_match.setCurrentIndex(panel.stack_match.findData("offset"))
+    qtbot.mouseClick(panel.stack_button, QtCore.Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, panel)
+    history = " ".join(str(h) for h in panel.stack_result.header["HISTORY"])
+    assert "normalised before combining" in history
+    lights = sorted((tmp_path / "cal").glob("light_V_*"))
+    level = np.median([np.median(fits.getdata(p)) for p in lights])
+    assert np.nanmedian(panel.stack_result.data) == pytest.approx(level, abs=1.0)
 
 
 def test_cancel_leaves_nothing_changed(qtbot, window, demo_night):

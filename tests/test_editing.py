@@ -13,7 +13,7 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from skyglass.cli import main
-from skyglass.processing.editing import geometry, recipe, restoration
+from skyglass.processing.editing import deconvolution, geometry, recipe, restoration
 from skyglass.processing.editing.history import EditHistory, Step
 from skyglass.processing.editing.registry import GROUPS, REGISTRY, apply_operation
 from skyglass.processing.errors import InvalidParameterError
@@ -170,9 +170,9 @@ def test_wiener_deconvolution_of_boxed_text_raises_psnr():
     text = data.text().astype(np.float32)
     box = np.ones((10, 10)) / 100.0
     blurred = ndimage.convolve(text, box, mode="reflect").astype(np.float32)
-    restored = restoration.deconvolve(blurred, "wiener", psf=box, balance=0.01)
+    restored = deconvolution.deconvolve(blurred, "wiener", psf=box, balance=0.01)
     assert _psnr(text, restored) > _psnr(text, blurred) + 1.0
-    rl = restoration.deconvolve(blurred, "richardson-lucy", psf=box, iterations=30)
+    rl = deconvolution.deconvolve(blurred, "richardson-lucy", psf=box, iterations=30)
     assert _psnr(text, rl) > _psnr(text, blurred)
 
 

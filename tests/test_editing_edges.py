@@ -361,7 +361,7 @@ def test_richardson_lucy_is_scikit_image_and_stops_on_cancel():
     """Cancel stopped nothing: 500 iterations ran on after it (issue 18, item 7)."""
     from skimage import restoration
 
-    from skyglass.processing.editing.restoration import gaussian_psf, richardson_lucy
+    from skyglass.processing.editing.deconvolution import gaussian_psf, richardson_lucy
     from skyglass.processing.progress import Cancelled
 
     rng = np.random.default_rng(4)

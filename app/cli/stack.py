@@ -22,6 +22,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILES")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.fits")
     parser.add_argument("--method", default="median", choices=METHODS)
+    parser.add_argument(
+        "--normalize",
+        default="none",
+        choices=tuple(NORMALIZE),
+        help="match the frames before combining: 'offset' brings every frame's sky level "
+        "(median) to the frames' median level (a sky that brightens through the night, "
+        "moonlight); 'offset-scale' also matches their spread (transparency); 'multiply' "
+        "scales to a common median (flats). Default: none",
+    )
     parser.add_argument("--align", default="shift", choices=ALIGN_METHODS)
     parser.add_argument("--interpolation", default="bilinear", choices=list(INTERPOLATION))
     parser.add_argument("--reference", type=int, default=1, help="reference frame, from 1 (1)")
@@ -39,7 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: --normalize choices and the CombineOptions.scale each means.
+NORMALIZE = {"none": None, "offset": "offset", "offset-scale": "offset-scale", "multiply": "median"}
+
+
 def run(args: argparse.Namespace) -> int:
+    from skyglass.processing.calibration.combine import CombineOptions
     from skyglass.processing.calibration.stacking import stack_files
     from skyglass.processing.errors import InvalidParameterError
 
@@ -62,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             align=args.align,
             reference=args.reference - 1,
             interpolation=args.interpolation,
+            options=CombineOptions(method=args.method, scale=NORMALIZE[args.normalize]),
             progress=progress,
             workdir=os.path.dirname(os.path.abspath(args.output)),
             executor=executor,
@@ -77,9 +92,10 @@ def run(args: argparse.Namespace) -> int:
         if "TOTEXP" in result.header
         else "exposure unknown (no EXPTIME in every frame)"
     )
+    matched = "" if args.normalize == "none" else f", normalized ({args.normalize})"
     print(
-        f"wrote {args.output}: {len(files)} frames, {args.method}, aligned by {args.align}, "
-        + exposure
+        f"wrote {args.output}: {len(files)} frames, {args.method}{matched}, aligned by "
+        f"{args.align}, " + exposure
     )
     return 0
 

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from skyglass.processing.calibration.combine import CHUNK_BYTES, CombineOptions, combine
-from skyglass.processing.errors import InvalidParameterError
 from skyglass.processing.progress import ProgressCallback, report, scaled
 
 _REFERENCES: dict[tuple, object] = {}
@@ -59,12 +58,23 @@ def _reader(path: str):
     return lambda a, b: data[a:b]
 
 
+def level_file(path: str) -> tuple[float, float]:
+    """Task: a frame's sky level and spread (:func:`~.combine.frame_level`), read from
+    its file as the in-process stack measures it (before it moves)."""
+    from skyglass.processing.calibration.combine import frame_level
+    from skyglass.processing.calibration.stacking import file_rows, load
+
+    rows = file_rows(path)
+    return frame_level(rows if rows is not None else load(path))
+
+
 def combine_band(plan: tuple, r0: int, r1: int) -> np.ndarray:
     """Task: rows ``r0:r1`` of the stack; ``plan`` is ``(paths, shape, matrices,
-    interpolation, options)``, the same for every band (sent once to each worker)."""
+    interpolation, options, normalise)``, the same for every band (sent once to each
+    worker); ``normalise`` is the frames' ``(factors, offsets)`` or None."""
     from skyglass.processing.calibration.warps import warp_rows
 
-    paths, shape, matrices, interpolation, options = plan
+    paths, shape, matrices, interpolation, options, normalise = plan
     bands = np.empty((len(paths), r1 - r0, shape[1]), np.float32)
     for i, (path, matrix) in enumerate(zip(paths, matrices, strict=True)):
         read = _reader(path)
@@ -73,7 +83,7 @@ def combine_band(plan: tuple, r0: int, r1: int) -> np.ndarray:
         else:
             bands[i] = warp_rows(read, shape, matrix, interpolation, r0, r1)
     names = [os.path.basename(p) for p in paths]
-    return combine(list(bands), options=options, names=names, threads=1)
+    return combine(list(bands), options=options, names=names, threads=1, normalise=normalise)
 
 
 def band_rows(n: int, nx: int) -> int:
@@ -125,21 +135,30 @@ def stack_on(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Register and combine on ``executor``; returns ``(stack, matrices)``, the same
     values as the in-process engine (float32 rounding for rotated frames)."""
+    from skyglass.processing.calibration.combine import normalisation
     from skyglass.processing.executors import gather
 
-    if options.scale is not None:
-        raise InvalidParameterError(
-            "scaling frames to a common median needs every frame's median first; "
-            "stack without --scheduler/--jobs for that."
-        )
     if align != "none":  # the reference is not a task
         report(progress, 0.0, f"registering {len(paths) - 1} frames on {executor.name}")
     matrices = matrices_on(executor, paths, headers, reference, align, scaled(progress, 0, 0.4))
+    files = [os.path.abspath(p) for p in paths]
+    normalise = None
+    if options.scale is not None:  # every frame's level before any band is combined
+        levels: list = [None] * len(files)
+        gather(
+            executor,
+            level_file,
+            [(f,) for f in files],
+            levels.__setitem__,
+            progress=scaled(progress, 0.4, 0.4),
+            message=lambda done: f"measured {done} of {len(files)} sky levels",
+        )
+        names = [os.path.basename(f) for f in files]
+        normalise = normalisation(levels, options.scale, names)
     ny, nx = shape
     rows = band_rows(len(paths), nx)
     starts = list(range(0, ny, rows))
-    files = [os.path.abspath(p) for p in paths]
-    plan = executor.share((files, tuple(shape), matrices, interpolation, options))
+    plan = executor.share((files, tuple(shape), matrices, interpolation, options, normalise))
     tasks = [(plan, r0, min(ny, r0 + rows)) for r0 in starts]
     out = np.empty(shape, np.float32)
 

@@ -21,6 +21,8 @@ from skyglass.processing.errors import InvalidParameterError, SkyglassError
 from skyglass.processing.progress import ProgressCallback, report
 
 METHODS = ("mean", "median", "sum", "sigma-clip", "minmax")
+#: How frames can be matched before combining (``CombineOptions.scale``).
+NORMALISATIONS = ("median", "offset", "offset-scale")
 #: Bytes of stacked float32 values per chunk (per thread).
 CHUNK_BYTES = 48 * 1024 * 1024
 
@@ -43,7 +45,11 @@ class CombineOptions:
     nlow, nhigh : int
         For ``minmax``.
     scale : str or None
-        ``"median"`` scales every frame to the mean of the frames' medians first (flats).
+        How frames are matched before combining (:data:`NORMALISATIONS`): ``"median"``
+        scales every frame to the mean of the frames' medians (flats); ``"offset"`` adds
+        to each frame what brings its median to the median of the frames' medians (lights
+        under a changing sky); ``"offset-scale"`` also scales each frame's spread (1.4826
+        x its median absolute deviation) to the frames' median spread (transparency too).
     """
 
     method: str = "median"
@@ -66,8 +72,10 @@ class CombineOptions:
             raise InvalidParameterError("sigma thresholds must be > 0 and iterations >= 1.")
         if self.nlow < 0 or self.nhigh < 0:
             raise InvalidParameterError("nlow and nhigh must be >= 0.")
-        if self.scale not in (None, "median"):
-            raise InvalidParameterError("scale must be None or 'median'.")
+        if self.scale not in (None, *NORMALISATIONS):
+            raise InvalidParameterError(
+                f"scale must be None or one of {', '.join(NORMALISATIONS)}, not {self.scale!r}."
+            )
         return self
 
 
@@ -99,9 +107,63 @@ def check_shapes(frames: Sequence, names: Sequence[str] | None = None) -> tuple[
 
 def frame_medians(frames: Sequence) -> np.ndarray:
     """Median of each frame, from a grid sample (fast on large frames)."""
+    return np.array([frame_level(f)[0] for f in frames])
+
+
+def frame_level(frame) -> tuple[float, float]:
+    """``(median, spread)`` of a frame from a grid sample of 2 million pixels: the spread
+    is 1.4826 x the median absolute deviation (the noise for a sky-dominated frame).
+    NaN when the frame has no finite pixel."""
     from skyglass.processing.display.limits import grid_sample
 
-    return np.array([float(np.median(grid_sample(f, 2_000_000))) for f in frames])
+    sample = grid_sample(frame, 2_000_000)
+    if sample.size == 0:
+        return math.nan, math.nan
+    median = float(np.median(sample))
+    return median, float(1.4826 * np.median(np.abs(sample - median)))
+
+
+def normalisation(
+    levels: Sequence[tuple[float, float]], how: str, names: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame ``(factors, offsets)``: ``frame * factor + offset`` is what is combined.
+
+    Parameters
+    ----------
+    levels : sequence of (median, spread)
+        Each frame's :func:`frame_level`.
+    how : str
+        One of :data:`NORMALISATIONS` (see :class:`CombineOptions`).
+    names : sequence of str
+        For the error naming the frames that cannot be matched.
+    """
+    med = np.array([m for m, _ in levels], np.float64)
+    spread = np.array([s for _, s in levels], np.float64)
+    factors, offsets = np.ones(len(med)), np.zeros(len(med))
+    if how == "median":
+        _refuse(~np.isfinite(med) | (med == 0), names, "cannot scale to a common median: "
+                "median is 0 or undefined in {}.")  # fmt: skip
+        factors = np.mean(med) / med
+    elif how == "offset":
+        _refuse(~np.isfinite(med), names, "cannot match sky levels: no finite pixel in {}.")
+        offsets = np.median(med) - med
+    elif how == "offset-scale":
+        _refuse(~np.isfinite(med) | ~np.isfinite(spread) | (spread <= 0), names,
+                "cannot match sky levels and spreads: the spread is 0 or undefined in {} "
+                "(a constant frame? use --normalize offset).")  # fmt: skip
+        factors = np.median(spread) / spread
+        offsets = np.median(med) - med * factors
+    else:
+        raise InvalidParameterError(f"unknown normalisation {how!r}.")
+    return factors.astype(np.float32), offsets.astype(np.float32)
+
+
+def _refuse(bad: np.ndarray, names: Sequence[str], message: str) -> None:
+    """Raise ``message`` naming the frames where ``bad`` is True, if any."""
+    if bad.any():
+        raise SkyglassError(
+            message.format(", ".join(n for n, b in zip(names, bad, strict=True) if b))
+        )
 
 
 def _reduce(stack: np.ndarray, opts: CombineOptions) -> np.ndarray:
@@ -298,6 +360,7 @@ def combine(
     names: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
     threads: int | None = None,
+    normalise: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Combine 2-D frames pixel by pixel.
 
@@ -316,6 +379,9 @@ def combine(
         ``progress(fraction, message)``; returning True cancels (raises Cancelled).
     threads : int, optional
         Worker threads (default: up to 2, the machine's cores).
+    normalise : (factors, offsets), optional
+        Per-frame :func:`normalisation` already known (a stack measures its frames as it
+        reads them); by default ``options.scale`` measures the frames here.
 
     Returns
     -------
@@ -325,19 +391,13 @@ def combine(
     opts = (options or CombineOptions(method=method)).validated()
     ny, nx = check_shapes(frames, names)
     n = len(frames)
-    factors = None
-    if opts.scale == "median":
-        med = frame_medians(frames)
-        if np.any(~np.isfinite(med)) or np.any(med == 0):
-            bad = [
-                nm
-                for nm, m in zip(_names(frames, names), med, strict=True)
-                if not np.isfinite(m) or m == 0
-            ]
-            raise SkyglassError(
-                f"cannot scale to a common median: median is 0 or undefined in {', '.join(bad)}."
-            )
-        factors = (np.mean(med) / med).astype(np.float32)
+    factors = offsets = None
+    if normalise is None and opts.scale is not None:
+        normalise = normalisation(
+            [frame_level(f) for f in frames], opts.scale, _names(frames, names)
+        )
+    if normalise is not None:
+        factors, offsets = (np.asarray(v, np.float32) for v in normalise)
     # Sigma clipping and min/max keep two float32 cumulative sums (3x the chunk): smaller
     # chunks.
     budget = CHUNK_BYTES // (2 if opts.method in ("sigma-clip", "minmax") else 1)
@@ -353,6 +413,7 @@ def combine(
             stack[i] = np.asarray(f[r0:r1], dtype=np.float32)
             if factors is not None:
                 stack[i] *= factors[i]
+                stack[i] += offsets[i]
         out[r0:r1] = _reduce(stack, opts)
         return r1 - r0
 

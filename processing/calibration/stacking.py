@@ -25,7 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.io import fits
 
-from skyglass.processing.calibration.combine import CombineOptions, combine
+from skyglass.processing.calibration.combine import (
+    CombineOptions,
+    combine,
+    frame_level,
+    normalisation,
+)
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
 from skyglass.processing.io.frame import Frame
 from skyglass.processing.progress import ProgressCallback, report, scaled
@@ -156,10 +161,10 @@ class TempRows:
 
     def __getitem__(self, key) -> np.ndarray:
         rows = key[0] if isinstance(key, tuple) else key
-        start, stop, _ = rows.indices(self.shape[0])
+        start, stop, step = rows.indices(self.shape[0])
         nx = self.shape[1]
         buf = os.pread(self.store.fd, (stop - start) * nx * 4, self.offset + start * nx * 4)
-        out = np.frombuffer(buf, np.float32).reshape(stop - start, nx)
+        out = np.frombuffer(buf, np.float32).reshape(stop - start, nx)[::step]
         return out[:, key[1]] if isinstance(key, tuple) else out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
@@ -258,8 +263,11 @@ def stack_files(
                 store = TempStack(workdir or tempfile.gettempdir(), infos[0].shape, n)
         return store
 
+    levels: list[tuple[float, float]] = [(np.nan, np.nan)] * n
+
     def prepare(i: int):
-        """Register frame ``i``; its rows in its own file, or its moved pixels."""
+        """Register frame ``i``; its rows in its own file, or its moved pixels (and its
+        sky level and spread, measured before it moves, when frames are normalised)."""
         info = infos[i]
         if registration is None or i == reference:
             matrix, data = np.eye(3), None
@@ -268,9 +276,11 @@ def stack_files(
             matrix = registration.matrix_for(data, info.name, info.header)
         moved = not np.allclose(matrix, np.eye(3))
         rows = None if moved else file_rows(info.path)
+        if rows is None and data is None:
+            data = load(info.path)
+        if opts.scale is not None:
+            levels[i] = frame_level(data if data is not None else rows)
         if rows is None:  # written band by band into the temporary file, in this thread
-            if data is None:
-                data = load(info.path)
             store = temporary()
             rows = store.reserve()
             bands = warp_bands(data, matrix, interpolation) if moved else _bands(data)
@@ -296,11 +306,13 @@ def stack_files(
                     matrix, rows = pending.popleft().result()
                     matrices.append(matrix)
                     sources.append(rows)
+        names = [i.name for i in infos]
         combined = combine(
             sources,
             options=opts,
-            names=[i.name for i in infos],
+            names=names,
             progress=scaled(progress, 0.5, 1.0),
+            normalise=normalisation(levels, opts.scale, names) if opts.scale else None,
         )
     finally:
         if store is not None:
@@ -311,7 +323,7 @@ def stack_files(
 def _result(combined, infos, matrices, reference, opts, align, interpolation) -> Frame:
     from skyglass.processing.calibration.align import stacked_frame
 
-    return stacked_frame(
+    frame = stacked_frame(
         combined,
         [i.header for i in infos],
         [i.name for i in infos],
@@ -321,3 +333,14 @@ def _result(combined, infos, matrices, reference, opts, align, interpolation) ->
         align,
         interpolation,
     )
+    if opts.scale is not None:
+        frame.header.add_history(f"Frames normalised before combining: {NORMALISED[opts.scale]}.")
+    return frame
+
+
+#: What each normalisation did, for the stack's HISTORY.
+NORMALISED = {
+    "median": "each scaled to the mean of the frames' medians",
+    "offset": "each offset to the median of the frames' sky levels (medians)",
+    "offset-scale": "each offset and scaled to the frames' median sky level and spread",
+}

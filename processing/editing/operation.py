@@ -222,17 +222,27 @@ def interpolation_param(default="bilinear"):
     )
 
 
+#: Modules declaring the built-in operations, in the order the Edit panel lists them
+#: (within a group, operations keep the order they are declared in).
+BUILTIN_MODULES = (
+    "arithmetic",
+    "colour",
+    "filters",
+    "fourier",
+    "geometry",
+    "warping",
+    "header_cards",
+    "intensity",
+    "restoration",
+    "deconvolution",
+)
+
+
 def _load_builtin() -> None:
-    from skyglass.processing.editing import (  # noqa: F401 - they declare the built-ins
-        arithmetic,
-        colour,
-        filters,
-        fourier,
-        geometry,
-        header_cards,
-        intensity,
-        restoration,
-    )
+    import importlib
+
+    for name in BUILTIN_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
 
 
 #: Every edit operation by name. A new operation is one ``OPERATIONS.register(Operation(...))``.

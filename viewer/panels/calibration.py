@@ -279,6 +279,16 @@ class CalibrationPanel(QtWidgets.QWidget):
             [("bilinear", "bilinear"), ("bicubic", "bicubic"), ("whole pixels", "none")],
             "Resampling of the aligned frames",
         )
+        self.stack_match = _combo(
+            [
+                ("no", None),
+                ("sky level", "offset"),
+                ("sky level and transparency", "offset-scale"),
+            ],
+            "Match the frames before combining: each frame's sky level (median) brought to "
+            "the frames' median level (a sky that brightens through the night, moonlight), "
+            "and with transparency also its spread",
+        )
         self.stack_best = QtWidgets.QSpinBox()
         self.stack_best.setRange(0, 100000)
         self.stack_best.setSpecialValueText("all frames")
@@ -289,6 +299,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         form.addRow("Frames", self.stack_group)
         form.addRow("Keep the best", self.stack_best)
         form.addRow("Combine", self.stack_method)
+        form.addRow("Match frames", self.stack_match)
         form.addRow("Align", self.stack_align)
         form.addRow("Resample", self.stack_interp)
         lay.addLayout(form)
@@ -620,6 +631,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         """Step 5: the calibrated lights of the group, stacked by the streaming engine
         ``skyglass stack`` uses, from the files step 4 wrote (memory independent of
         their number)."""
+        from skyglass.processing.calibration.combine import CombineOptions
         from skyglass.processing.calibration.stacking import stack_files
 
         wanted = self.stack_group.currentData() or []
@@ -628,6 +640,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             self._error("Calibrate the lights of this group first (step 4).")
             return
         method = self.stack_method.currentData()
+        options = CombineOptions(method=method, scale=self.stack_match.currentData())
         align, interp = self.stack_align.currentData(), self.stack_interp.currentData()
         workdir = os.path.dirname(files[0])
         best = self.stack_best.value() or None
@@ -652,6 +665,7 @@ class CalibrationPanel(QtWidgets.QWidget):
                 align,
                 0,
                 interp,
+                options=options,
                 progress=scaled(progress, 0.3, 1.0),
                 workdir=workdir,
             )
