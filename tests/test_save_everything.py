@@ -583,3 +583,27 @@ def test_edits_of_a_file_deleted_meanwhile_are_still_saved(qtbot, window, tmp_pa
     np.testing.assert_array_equal(fits.getdata(out), np.arange(12).reshape(3, 4)[:, ::-1])
     assert "gone" in window.statusBar().currentMessage()
     assert not window.workspace.current.document.dirty
+
+
+def test_an_edited_compressed_hdu_stays_compressed(tmp_path, skyglass_cli):
+    """A tile-compressed image (RICE, int16) edited and saved is compressed again -
+    losslessly, the edited float values exactly - instead of written out uncompressed."""
+    rng = np.random.default_rng(3)
+    camera = rng.integers(0, 3000, (64, 80)).astype(np.int16)
+    path = tmp_path / "camera.fits"
+    fits.HDUList(
+        [fits.PrimaryHDU(), fits.CompImageHDU(camera, name="SCI", compression_type="RICE_1")]
+    ).writeto(path)
+    steps = [
+        {"op": "flip_x", "params": {}},
+        {"op": "arithmetic", "params": {"operator": "multiply", "value": 0.37}},
+    ]
+    recipe = recipe_file(tmp_path, steps, hdu=1, plane=0)
+    out = tmp_path / "edited.fits"
+    run = skyglass_cli("replay", recipe, path, "-o", out)
+    assert run.returncode == 0, run.stderr
+    assert "tile-compressed again" in run.stdout
+    with fits.open(out) as hdul:
+        assert isinstance(hdul[1], fits.CompImageHDU) and hdul[1].name == "SCI"
+        expected = camera[:, ::-1].astype(np.float32) * np.float32(0.37)
+        np.testing.assert_array_equal(hdul[1].data, expected)

@@ -46,13 +46,24 @@ def _edited_header(frame: Frame) -> fits.Header:
     return header
 
 
-def _image_hdu(data: np.ndarray, header: fits.Header, primary: bool):
+def _image_hdu(data: np.ndarray, header: fits.Header, primary: bool, like=None):
+    """The edited image as float32; tile-compressed again when the HDU it replaces was
+    (lossless GZIP: RICE is for integers, and quantising floats would change values)."""
     header = header.copy()
     for key in ("XTENSION", "PCOUNT", "GCOUNT", "SIMPLE", "EXTEND", "ZIMAGE"):
         header.remove(key, ignore_missing=True)
+    values = np.asarray(data, dtype=np.float32)
+    if isinstance(like, fits.CompImageHDU) and not primary:
+        return fits.CompImageHDU(
+            values, header=header, compression_type="GZIP_2", quantize_level=0.0
+        )
     cls = fits.PrimaryHDU if primary else fits.ImageHDU
-    hdu = cls(np.asarray(data, dtype=np.float32), header=header)
-    return hdu
+    return cls(values, header=header)
+
+
+def _compressed(hdu) -> str:
+    """What the line for an edited HDU adds when it stays tile-compressed."""
+    return " (tile-compressed again, lossless)" if isinstance(hdu, fits.CompImageHDU) else ""
 
 
 def save_edited(
@@ -114,8 +125,8 @@ def save_edited(
                 cube = np.stack([np.asarray(f.data, np.float32) for f in all_planes])
                 shape = _shape(hdu)[:-2] + cube.shape[-2:] if _shape(hdu) else cube.shape
                 header = _edited_header(all_planes[0])
-                out.append(_image_hdu(cube.reshape(shape), header, primary=i == 0))
-                what = f"all {len(all_planes)} planes edited"
+                out.append(_image_hdu(cube.reshape(shape), header, primary=i == 0, like=hdu))
+                what = f"all {len(all_planes)} planes edited" + _compressed(hdu)
             else:
                 new, what = _replace(hdu, _physical(source, i), i, plane_index, frame)
                 out.append(new)
@@ -173,7 +184,8 @@ def _replace(hdu, physical: np.ndarray, index: int, plane: int, frame: Frame):
         ):
             _set_cards(hdu.header, frame.header)
             return hdu, "header edited, data kept as they were"
-        return _image_hdu(frame.data, _edited_header(frame), primary=index == 0), "edited"
+        new = _image_hdu(frame.data, _edited_header(frame), primary=index == 0, like=hdu)
+        return new, "edited" + _compressed(hdu)
     ny, nx = shape[-2:]
     planes = int(np.prod(shape[:-2]))
     if frame.data.ndim == 3 and frame.data.shape[0] == planes:  # every plane was edited
@@ -183,8 +195,8 @@ def _replace(hdu, physical: np.ndarray, index: int, plane: int, frame: Frame):
             _set_cards(hdu.header, frame.header)
             return hdu, "header edited, data kept as they were"
         cube = frame.data.reshape(shape[:-2] + frame.data.shape[-2:])
-        what = f"all {planes} planes edited"
-        return _image_hdu(cube, _edited_header(frame), primary=index == 0), what
+        what = f"all {planes} planes edited" + _compressed(hdu)
+        return _image_hdu(cube, _edited_header(frame), primary=index == 0, like=hdu), what
     if frame.data.shape != (ny, nx):
         raise ShapeChangedError(
             f"the edit changed the plane from {nx} x {ny} to {frame.data.shape[1]} x "
@@ -197,8 +209,8 @@ def _replace(hdu, physical: np.ndarray, index: int, plane: int, frame: Frame):
         return hdu, "header edited, data kept as they were"
     flat[plane] = frame.data
     header = _edited_header(frame)
-    what = f"plane {plane + 1} of {flat.shape[0]} replaced"
-    return _image_hdu(flat.reshape(shape), header, primary=index == 0), what
+    what = f"plane {plane + 1} of {flat.shape[0]} replaced" + _compressed(hdu)
+    return _image_hdu(flat.reshape(shape), header, primary=index == 0, like=hdu), what
 
 
 #: Cards astropy writes from the data itself.
