@@ -378,3 +378,26 @@ def test_a_reopened_file_with_a_mask_says_so(qtbot, window, write_fits, tmp_path
     window.files.open_file(str(out))
     assert panel.mask_info.text() == "400 pixels masked"
     assert window.canvas._mask is not None
+
+
+def test_a_colour_images_mask_edits_are_undone_too(qtbot, window, tmp_path):
+    """A colour PNG (shown as an R, G, B composite): a mask step is undone and redone,
+    and the composite stays three planes throughout."""
+    rng = np.random.default_rng(5)
+    png = tmp_path / "colour.png"
+    iio.imwrite(png, rng.integers(0, 255, (60, 80, 3)).astype(np.uint8))
+    window.files.open_file(str(png))
+    doc = window.workspace.current.document
+    assert doc.composite
+    panel = window.panels["regions"]
+    panel.tool_buttons["circle"].setChecked(True)
+    window.canvas.clicked.emit(40.0, 30.0)
+    panel.mask_inside()
+    inside = doc.mask.copy()
+    assert inside.shape == (60, 80) and inside.any()
+    assert window.menus["undo"].isEnabled()
+    window.menus["undo"].trigger()
+    assert doc.mask is None and doc.composite
+    window.menus["redo"].trigger()
+    np.testing.assert_array_equal(doc.mask, inside)
+    assert doc.composite and doc.editable().data.shape == (3, 60, 80)

@@ -160,9 +160,10 @@ class ImageDocument:
 
         With ``what`` (a few words: "inside circle", "brush") the change is a step of the
         edit history, undone and redone like a pixel edit; without it the mask is only
-        shown (a brush stroke in progress). An RGB composite's mask is not undoable.
+        shown (a brush stroke in progress). A colour composite's steps hold its three
+        planes and one mask.
         """
-        if what is None or (self.composite and self.can_composite):
+        if what is None:
             self.mask = mask
             self.mask_dirty = True
             return
