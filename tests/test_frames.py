@@ -173,3 +173,36 @@ def test_regions_are_each_frames_data_drawn_by_the_canvas(window, demo_night):
     item.setPos(item.pos() + QtCore.QPointF(3, 0))
     item.sigRegionChangeFinished.emit(item)
     assert window.workspace.current.regions[0].center.x == pytest.approx(23.0)
+
+
+def test_tiles_show_each_frames_regions_mask_and_stars(qtbot, window, demo_night):
+    """As DS9's tile mode: every tile draws its own frame's regions and catalogue (and
+    mask); a region dragged on a tile, or added while tiled, is that frame's data."""
+    from regions import CirclePixelRegion, PixCoord
+
+    window.files.open_file(demo_night.lights[0])
+    window.files.open_file(demo_night.lights[1], new_frame=True)
+    window.panels["regions"].add_region(CirclePixelRegion(PixCoord(20, 30), 5.0))
+    window.show_docks("stars")
+    window.panels["stars"].detect()
+    qtbot.waitUntil(lambda: window.panels["stars"].job is None, timeout=30000)
+    second = window.workspace.frames[1]
+    assert second.catalog is not None and len(second.catalog) > 5
+    window.frames.set_tile(True)
+    (_, first_canvas, first), (_, second_canvas, state) = window.frames.tiles
+    assert state is second
+    regions = window.frames.tile_regions
+    assert len(regions[second_canvas].items) == 1 and regions[first_canvas].items == []
+    assert len(second_canvas.stars_item.data) == len(second.catalog)
+    assert len(first_canvas.stars_item.data) == 0
+    # A region added to the first frame while tiled appears on its tile.
+    window.workspace.set_regions([CirclePixelRegion(PixCoord(40, 40), 4.0)], first)
+    assert len(regions[first_canvas].items) == 1
+    # Dragged on the second tile: the second frame's region moves.
+    item = regions[second_canvas].items[0].item
+    item.setPos(item.pos() + QtCore.QPointF(3, 0))
+    item.sigRegionChangeFinished.emit(item)
+    assert second.regions[0].center.x == pytest.approx(23.0)
+    # A mask on the first frame shows on its tile only.
+    window.workspace.set_mask(np.ones((256, 256), bool), "all", first)
+    assert first_canvas._mask is not None and second_canvas._mask is None

@@ -10,8 +10,10 @@ import math
 
 from PySide6 import QtCore, QtWidgets
 
+from skyglass.controllers.overlays import paint_mask, paint_stars
 from skyglass.model.workspace import FrameState, Workspace
 from skyglass.viewer.image.canvas import ImageCanvas
+from skyglass.viewer.image.regions import RegionOverlay
 
 
 class FramesController(QtCore.QObject):
@@ -42,10 +44,17 @@ class FramesController(QtCore.QObject):
         self.blink_timer.timeout.connect(self._blink_step)
         self.blink_last = 0  # 0: blink every frame; n: only the newest n
         self.tiles: list[tuple[QtWidgets.QFrame, ImageCanvas, FrameState]] = []
+        #: Each tile's regions, drawn and editable as on the single image.
+        self.tile_regions: dict[ImageCanvas, RegionOverlay] = {}
         workspace.frames_changed.connect(self._frames_changed)
         workspace.current_changed.connect(lambda _state: self._highlight_tile())
         workspace.view_changed.connect(self._tile_view_changed)
         workspace.display_changed.connect(self._tile_display_changed)
+        # Tiles show each frame's regions, mask and catalogue, kept current.
+        workspace.regions_changed.connect(self._tile_regions_changed)
+        workspace.mask_changed.connect(lambda s: self._on_tile(s, paint_mask))
+        workspace.overlays_changed.connect(lambda s: self._on_tile(s, paint_mask))
+        workspace.catalog_changed.connect(lambda s: self._on_tile(s, paint_stars))
 
     # ----------------------------------------------------------------- frames
     def next_frame(self) -> None:
@@ -112,6 +121,7 @@ class FramesController(QtCore.QObject):
         for i, state in enumerate(self.ws.frames):
             canvas = ImageCanvas()
             frame = QtWidgets.QFrame()
+            frame.setObjectName("tile")  # the highlight is the tile's, not its label's
             frame.setFrameShape(QtWidgets.QFrame.Shape.Box)
             frame.setLineWidth(3)
             lay = QtWidgets.QVBoxLayout(frame)
@@ -126,12 +136,21 @@ class FramesController(QtCore.QObject):
                 canvas.set_view(state.view)
             canvas.clicked.connect(lambda x, y, s=state: self._tile_clicked(s))
             canvas.vb.sigRangeChanged.connect(lambda *_, s=state, c=canvas: self._tile_moved(s, c))
+            regions = RegionOverlay(canvas.vb, canvas)
+            regions.set_regions(state.regions)
+            regions.edited.connect(
+                lambda s=state, r=regions: self.ws.set_regions(r.regions(), s, source=r)
+            )
+            self.tile_regions[canvas] = regions
+            paint_mask(canvas, state)
+            paint_stars(canvas, state)
             self.tiles.append((frame, canvas, state))
         self.central.setCurrentIndex(1)
         self._highlight_tile()
         self.tileChanged.emit(True)
 
     def _clear_tiles(self) -> None:
+        self.tile_regions.clear()
         for frame, canvas, _ in self.tiles:
             canvas.dispose()
             canvas.close()
@@ -147,7 +166,7 @@ class FramesController(QtCore.QObject):
         for frame, _, state in self.tiles:
             current = state is self.ws.current
             frame.setStyleSheet(
-                f"QFrame {{ border: 3px solid {'#3aa0ff' if current else 'transparent'}; }}"
+                f"QFrame#tile {{ border: 3px solid {'#3aa0ff' if current else 'transparent'}; }}"
             )
 
     def _tile_moved(self, state: FrameState, canvas: ImageCanvas) -> None:
@@ -160,6 +179,18 @@ class FramesController(QtCore.QObject):
         for _, canvas, tile_state in self.tiles:
             if tile_state is state and canvas is not source and state.view is not None:
                 canvas.set_view(state.view)
+
+    def _on_tile(self, state: FrameState, paint) -> None:
+        """Repaint one overlay on ``state``'s tile, if it has one."""
+        for _, canvas, tile_state in self.tiles:
+            if tile_state is state:
+                paint(canvas, state)
+
+    def _tile_regions_changed(self, state: FrameState, source) -> None:
+        for _, canvas, tile_state in self.tiles:
+            overlay = self.tile_regions.get(canvas)
+            if tile_state is state and overlay is not None and source is not overlay:
+                overlay.set_regions(state.regions)
 
     def _tile_display_changed(self, state: FrameState) -> None:
         for _, canvas, tile_state in self.tiles:

@@ -235,23 +235,11 @@ class OverlaysController(QtCore.QObject):
 
     # -------------------------------------------------------------- mask, stars
     def draw_mask(self) -> None:
-        state = self.ws.current
-        mask = state.document.mask if state is not None else None
-        self.canvas.set_mask(mask if mask is not None and state.overlays.mask else None)
+        paint_mask(self.canvas, self.ws.current)
 
     def draw_stars(self) -> None:
         """Circle the current frame's catalogue."""
-        state = self.ws.current
-        table = state.catalog if state is not None else None
-        if table is None or not len(table):
-            self.canvas.set_stars([], [], [])
-            self.canvas.highlight_star(None, None)
-            return
-        from skyglass.processing.measure.catalogue import STAR_COLOURS, marker_kinds, marker_radii
-
-        colours = [STAR_COLOURS[k] for k in marker_kinds(table)]
-        self.canvas.set_stars(table["x"], table["y"], 2.0 * marker_radii(table), colours)
-        self.canvas.highlight_star(None, None)
+        paint_stars(self.canvas, self.ws.current)
 
     def go_to_star(self, x: float, y: float, diameter: float) -> None:
         self.canvas.center_on(x, y)
@@ -330,3 +318,22 @@ class OverlaysController(QtCore.QObject):
             f"Table {table.name}: {count} of {len(table)} positions on this image.", 10000
         )
         return count
+
+
+def paint_mask(canvas, state: FrameState | None) -> None:
+    """Show ``state``'s mask on ``canvas`` (the main image or a tile), when switched on."""
+    mask = state.document.mask if state is not None else None
+    canvas.set_mask(mask if mask is not None and state.overlays.mask else None)
+
+
+def paint_stars(canvas, state: FrameState | None) -> None:
+    """Circle ``state``'s catalogue on ``canvas`` (the main image or a tile)."""
+    table = state.catalog if state is not None else None
+    canvas.highlight_star(None, None)
+    if table is None or not len(table):
+        canvas.set_stars([], [], [])
+        return
+    from skyglass.processing.measure.catalogue import STAR_COLOURS, marker_kinds, marker_radii
+
+    colours = [STAR_COLOURS[k] for k in marker_kinds(table)]
+    canvas.set_stars(table["x"], table["y"], 2.0 * marker_radii(table), colours)
