@@ -1,11 +1,11 @@
-"""Finding and measuring stars.
+"""Finding and measuring stars: :func:`detect_stars`, the one star finder.
 
-Background and noise come from sep (SExtractor's algorithms in C: a sigma-clipped mesh
-that follows gradients); detection is sep's thresholded, matched-filtered extraction with
-deblending, which separates close pairs. Each source is then measured on a small stamp,
-vectorised over all sources: a Gaussian-windowed, iterated centroid (sub-pixel), FWHM from
-second moments, roundness, sharpness, peak and aperture flux. Sharp one- or two-pixel
-sources (cosmic rays, hot pixels) are rejected.
+sep subtracts the background mesh and extracts sources with a matched filter, deblending
+and a segmentation map (:mod:`.extraction`); hot pixels and cosmic-ray hits are replaced
+first (:mod:`.outliers`); blends left whole are split at their peaks (:mod:`.blends`).
+Each source is measured vectorised over all sources: a windowed centroid, core shape,
+aperture flux, and a Moffat profile fitted on its own segment's pixels (:mod:`.psf`), which
+also decides what is not a star. Crowded fields get a second pass on the residual.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from skyglass.processing.measure.catalogue import (
     near_edge,
     set_units,
 )
+from skyglass.processing.measure.extraction import extract, subtract_background
 from skyglass.processing.measure.outliers import clean_sharp
 from skyglass.processing.measure.psf import fit_profiles, image_psf
 from skyglass.processing.measure.stamps import GAUSS, core_shapes, stamps_around, windowed_centroids
@@ -73,42 +74,8 @@ class StarOptions:
         return self
 
 
-@dataclass
-class Background:
-    """A background model: level and noise maps, and the global noise."""
-
-    level: np.ndarray
-    rms: np.ndarray
-    global_rms: float
-    global_level: float
-
-
-def estimate_background(
-    data: np.ndarray, mask: np.ndarray | None = None, box: int = 64, rms_map: bool = True
-) -> Background:
-    """Sigma-clipped background mesh (sep), interpolated to every pixel."""
-    import sep
-
-    work = np.ascontiguousarray(data, dtype=np.float32)
-    finite = np.isfinite(work)
-    bad = ~finite if not finite.all() else None
-    if mask is not None:
-        bad = mask if bad is None else (bad | mask)
-    if bad is not None:
-        if bad.all():
-            raise InvalidParameterError("no valid pixels to estimate the background from.")
-        work = np.where(bad, np.float32(np.median(work[~bad])), work).astype(np.float32)
-    size = max(8, min(box, min(work.shape)))
-    bkg = sep.Background(work, mask=bad, bw=size, bh=size)
-    rms = bkg.rms() if rms_map else np.full(1, bkg.globalrms, np.float32)
-    return Background(bkg.back(), rms, float(bkg.globalrms), float(bkg.globalback))
-
-
 #: Widest FWHM (pixels) a detection may have to count as a star.
 MAX_STAR_FWHM = 30.0
-#: sep's deblending contrast: the faintest branch, as a fraction of the object's flux,
-#: that becomes a source of its own.
-DEBLEND_CONTRAST = 0.001
 
 
 def detect_stars(
@@ -155,13 +122,13 @@ def detect_stars(
     saturation = saturation_level(opts, header)
     # Pixels no profile fit may use: saturated ones (their value is not the star's).
     unusable = (work >= 0.98 * saturation) if saturation else None
-    sub, bkg, bad = _subtract_background(work, mask, opts.box)
+    sub, bkg, bad = subtract_background(work, mask, opts.box)
     # Hot pixels and cosmic-ray hits out first: a star beside one was merged with it and
     # rejected as too sharp (8 of 12 misses at SNR > 20 on the demo night).
     cleaned = clean_sharp(sub, bkg.global_rms)
     report(progress, 0.3, "detecting")
     fwhm = opts.fwhm or 3.0
-    objs, segmap = _extract(sub, bad, opts, bkg.global_rms, fwhm)
+    objs, segmap = extract(sub, bad, opts.threshold, opts.min_area, bkg.global_rms, fwhm)
     if len(objs) == 0:
         return empty_catalogue(bkg.global_level, bkg.global_rms, fwhm, opts.threshold, header)
     # Blends deblending left whole (closer than a FWHM, a cluster core): one per peak.
@@ -307,60 +274,6 @@ def _peak_on_border(sub: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray
     pr = rows[np.arange(len(x)), k // 3]
     pc = cols[np.arange(len(x)), k % 3]
     return (pr == 0) | (pr == ny - 1) | (pc == 0) | (pc == nx - 1)
-
-
-def _subtract_background(work: np.ndarray, mask, box: int):
-    """``(sub, background, bad)``: ``work`` (float32, changed in place) minus sep's
-    background mesh, NaN and masked pixels 0; the global level and noise; and the pixels
-    to ignore (None when there are none)."""
-    import sep
-
-    # A sum is finite only when every pixel is (no 16 MB mask for the usual frame).
-    with np.errstate(over="ignore", invalid="ignore"):
-        all_finite = bool(np.isfinite(work.sum(dtype=np.float64)))
-    bad = None if all_finite else ~np.isfinite(work)
-    if mask is not None:
-        bad = mask if bad is None else (bad | mask)
-    if bad is not None:
-        if bad.all():
-            raise InvalidParameterError("no valid pixels to estimate the background from.")
-        work[bad] = np.median(work[~bad])
-    size = max(8, min(box, min(work.shape)))
-    sep_bkg = sep.Background(work, mask=bad, bw=size, bh=size)
-    bkg = Background(
-        np.empty(0, np.float32),
-        np.empty(0, np.float32),
-        float(sep_bkg.globalrms),
-        float(sep_bkg.globalback),
-    )
-    sep_bkg.subfrom(work)  # in place: no full-size background map is made
-    if bad is not None:
-        work[bad] = 0.0
-    return work, bkg, bad
-
-
-def _extract(sub: np.ndarray, bad, opts: StarOptions, noise: float, fwhm: float):
-    """sep's matched-filter extraction with deblending: ``(objects, segmentation map)``."""
-    import sep
-
-    sigma = fwhm / GAUSS
-    k = max(1, int(math.ceil(1.3 * sigma)))
-    yy, xx = np.mgrid[-k : k + 1, -k : k + 1]
-    kernel = np.exp(-(xx * xx + yy * yy) / (2 * sigma * sigma)).astype(np.float32)
-    sep.set_extract_pixstack(max(300000, sub.size // 20))
-    sep.set_sub_object_limit(4096)
-    # A scalar noise: with a noise map sep's matched filtering is ten times slower.
-    return sep.extract(
-        sub,
-        opts.threshold,
-        err=noise,
-        mask=bad,
-        minarea=opts.min_area,
-        filter_kernel=kernel,
-        deblend_cont=DEBLEND_CONTRAST,
-        clean=True,
-        segmentation_map=True,
-    )
 
 
 #: Stars the image PSF is fitted on: the brightest this many isolated ones.
