@@ -19,7 +19,7 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     panel.set_folder(demo_night.folder)
     assert panel.table.rowCount() == 29
     assert panel.bias_list.count() == 5 and panel.dark_list.count() == 6
-    assert panel.stack_group.count() == 2
+    assert panel.stack.group.count() == 2
 
     qtbot.mouseClick(panel.bias_button, QtCore.Qt.MouseButton.LeftButton)
     assert panel.job is not None and panel.cancel_button.isEnabled()
@@ -54,36 +54,36 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     assert len(panel.calibrated) == 8
     assert len(os.listdir(tmp_path / "cal")) == 8
 
-    panel.stack_group.setCurrentIndex(1)  # V
-    panel.build_stack()
+    panel.stack.group.setCurrentIndex(1)  # V
+    panel.stack.build()
     wait_idle(qtbot, panel)
-    assert panel.stack_result is not None and panel.stack_result.header["NCOMBINE"] == 5
+    assert panel.stack.result is not None and panel.stack.result.header["NCOMBINE"] == 5
     # Stacked by the streaming engine from the files step 4 wrote; its temporary file gone.
-    assert "_cal.fits" in " ".join(str(h) for h in panel.stack_result.header["HISTORY"])
+    assert "_cal.fits" in " ".join(str(h) for h in panel.stack.result.header["HISTORY"])
     assert not [n for n in os.listdir(tmp_path / "cal") if n.startswith(".skyglass-stack")]
     assert window.workspace.current.document.name == "stack"
     # The FWHM of each stacked light is in the table; keeping the best 3 leaves 2 out.
     fwhm_column = [panel.table.horizontalHeaderItem(c).text() for c in range(9)].index("FWHM")
     shown = [panel.table.item(r, fwhm_column).text() for r in range(panel.table.rowCount())]
     assert sum(text.endswith(" px") for text in shown) == 5
-    panel.stack_best.setValue(3)
-    qtbot.mouseClick(panel.stack_button, QtCore.Qt.MouseButton.LeftButton)
+    panel.stack.best.setValue(3)
+    qtbot.mouseClick(panel.stack.button, QtCore.Qt.MouseButton.LeftButton)
     wait_idle(qtbot, panel)
-    assert panel.stack_result.header["NCOMBINE"] == 3
+    assert panel.stack.result.header["NCOMBINE"] == 3
     assert "left out" in panel.status.text()
     out = tmp_path / "stack.fits"
-    panel.save_stack(str(out))
+    panel.stack.save(str(out))
     assert fits.getheader(out)["NCOMBINE"] == 3
     # Match frames: sky level - every light brought to the lights' median sky level.
-    panel.stack_best.setValue(0)
-    panel.stack_match.setCurrentIndex(panel.stack_match.findData("offset"))
-    qtbot.mouseClick(panel.stack_button, QtCore.Qt.MouseButton.LeftButton)
+    panel.stack.best.setValue(0)
+    panel.stack.match.setCurrentIndex(panel.stack.match.findData("offset"))
+    qtbot.mouseClick(panel.stack.button, QtCore.Qt.MouseButton.LeftButton)
     wait_idle(qtbot, panel)
-    history = " ".join(str(h) for h in panel.stack_result.header["HISTORY"])
+    history = " ".join(str(h) for h in panel.stack.result.header["HISTORY"])
     assert "normalised before combining" in history
     lights = sorted((tmp_path / "cal").glob("light_V_*"))
     level = np.median([np.median(fits.getdata(p)) for p in lights])
-    assert np.nanmedian(panel.stack_result.data) == pytest.approx(level, abs=1.0)
+    assert np.nanmedian(panel.stack.result.data) == pytest.approx(level, abs=1.0)
 
 
 def test_cancel_leaves_nothing_changed(qtbot, window, demo_night):
@@ -234,10 +234,10 @@ def test_cancelling_the_stack_leaves_no_temporary_file(
         time.sleep(0.05)
 
     monkeypatch.setattr(stacking.TempStack, "write_rows", slow)
-    panel.stack_group.setCurrentIndex(1)
-    qtbot.mouseClick(panel.stack_button, QtCore.Qt.MouseButton.LeftButton)
+    panel.stack.group.setCurrentIndex(1)
+    qtbot.mouseClick(panel.stack.button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(n.startswith(".skyglass-stack") for n in os.listdir(out)))
     qtbot.mouseClick(panel.cancel_button, QtCore.Qt.MouseButton.LeftButton)
     wait_idle(qtbot, panel)
-    assert "cancelled" in panel.status.text() and panel.stack_result is None
+    assert "cancelled" in panel.status.text() and panel.stack.result is None
     assert not [n for n in os.listdir(out) if n.startswith(".skyglass-stack")]

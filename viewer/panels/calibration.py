@@ -22,8 +22,9 @@ from skyglass.processing.calibration.combine import CombineOptions
 from skyglass.processing.calibration.library import KINDS, NightLibrary
 from skyglass.processing.calibration.masters import Masters
 from skyglass.processing.calibration.pipeline import calibrated_name
-from skyglass.processing.progress import report, scaled
 from skyglass.viewer.panels.job_bar import JobBar
+from skyglass.viewer.panels.stack_step import StackStep
+from skyglass.viewer.panels.widgets import combo
 
 COLUMNS = (
     "File",
@@ -49,14 +50,6 @@ STEP_HELP = {
 }
 
 
-def _combo(items, tip: str) -> QtWidgets.QComboBox:
-    box = QtWidgets.QComboBox()
-    for text, data in items:
-        box.addItem(text, data)
-    box.setToolTip(tip)
-    return box
-
-
 class CalibrationPanel(QtWidgets.QWidget):
     """A guided calibration dock."""
 
@@ -80,7 +73,6 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.calibrated: dict[str, object] = {}
         #: Frame quality of calibrated files (path -> FrameQuality), measured once each.
         self.quality: dict[str, object] = {}
-        self.stack_result = None
         self.setMinimumWidth(400)
         layout = QtWidgets.QVBoxLayout(self)
 
@@ -136,7 +128,20 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.steps.addTab(self._dark_page(), "2 Dark")
         self.steps.addTab(self._flat_page(), "3 Flat")
         self.steps.addTab(self._calibrate_page(), "4 Calibrate")
-        self.steps.addTab(self._stack_page(), "5 Align && stack")
+        self.stack = StackStep(
+            STEP_HELP["stack"],
+            files_for=lambda wanted: [
+                self.written[p] for p in wanted if p in self.calibrated and p in self.written
+            ],
+            run=self._run,
+            error=self._error,
+            status=lambda text: self.status.setText(text),
+            show=self._show,
+            quality=self.quality,
+            measured=self._fill_table,
+            folder=self.folder.text,
+        )
+        self.steps.addTab(self.stack, "5 Align && stack")
         layout.addWidget(self.steps, 2)
 
         self.jobs = JobBar(make_job, "Stop the running step; nothing is changed")
@@ -162,7 +167,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         return w
 
     def _method_combo(self) -> QtWidgets.QComboBox:
-        return _combo(
+        return combo(
             [
                 ("median", "median"),
                 ("sigma-clipped mean", "sigma-clip"),
@@ -211,7 +216,7 @@ class CalibrationPanel(QtWidgets.QWidget):
     def _calibrate_page(self):
         page, lay = self._page("calibrate")
         form = QtWidgets.QFormLayout()
-        self.cosmic = _combo(
+        self.cosmic = combo(
             [
                 ("none", None),
                 ("L.A.Cosmic (astroscrappy)", "lacosmic"),
@@ -219,7 +224,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             ],
             "Cosmic-ray cleaning",
         )
-        self.bad = _combo(
+        self.bad = combo(
             [("keep", "keep"), ("interpolate", "interpolate"), ("set to NaN", "nan")],
             "Hot pixels (from the dark) and weak pixels (from the flat)",
         )
@@ -251,74 +256,6 @@ class CalibrationPanel(QtWidgets.QWidget):
         lay.addStretch(1)
         return page
 
-    def _stack_page(self):
-        page, lay = self._page("stack")
-        form = QtWidgets.QFormLayout()
-        self.stack_group = QtWidgets.QComboBox()
-        self.stack_group.setToolTip("Which lights to stack (object and filter)")
-        self.stack_method = _combo(
-            [
-                ("median", "median"),
-                ("sigma-clipped mean", "sigma-clip"),
-                ("mean", "mean"),
-                ("sum", "sum"),
-                ("min/max rejection", "minmax"),
-            ],
-            "How to co-add",
-        )
-        self.stack_align = _combo(
-            [
-                ("shift (cross-correlation)", "shift"),
-                ("stars (rotation, scale)", "stars"),
-                ("WCS (from the headers)", "wcs"),
-                ("none", "none"),
-            ],
-            "How frames are registered to the first one",
-        )
-        self.stack_interp = _combo(
-            [("bilinear", "bilinear"), ("bicubic", "bicubic"), ("whole pixels", "none")],
-            "Resampling of the aligned frames",
-        )
-        self.stack_match = _combo(
-            [
-                ("no", None),
-                ("sky level", "offset"),
-                ("sky level and transparency", "offset-scale"),
-            ],
-            "Match the frames before combining: each frame's sky level (median) brought to "
-            "the frames' median level (a sky that brightens through the night, moonlight), "
-            "and with transparency also its spread",
-        )
-        self.stack_best = QtWidgets.QSpinBox()
-        self.stack_best.setRange(0, 100000)
-        self.stack_best.setSpecialValueText("all frames")
-        self.stack_best.setToolTip(
-            "Stack only this many frames, the ones with the smallest FWHM (the FWHM of every "
-            "light is measured once and shown in the table)"
-        )
-        form.addRow("Frames", self.stack_group)
-        form.addRow("Keep the best", self.stack_best)
-        form.addRow("Combine", self.stack_method)
-        form.addRow("Match frames", self.stack_match)
-        form.addRow("Align", self.stack_align)
-        form.addRow("Resample", self.stack_interp)
-        lay.addLayout(form)
-        row = QtWidgets.QHBoxLayout()
-        self.stack_button = QtWidgets.QPushButton("Align and stack")
-        self.stack_button.setToolTip(
-            "Register every calibrated light on the first one and combine them"
-        )
-        self.stack_button.clicked.connect(self.build_stack)
-        self.save_button = QtWidgets.QPushButton("Save stack...")
-        self.save_button.setToolTip("Write the stack as FITS, with the recipe in its header")
-        self.save_button.setEnabled(False)
-        self.save_button.clicked.connect(self._save_stack)
-        row.addWidget(self.stack_button)
-        row.addWidget(self.save_button)
-        lay.addLayout(row)
-        lay.addStretch(1)
-        return page
-
     # ---------------------------------------------------------------- library
     def _choose_folder(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(
@@ -342,7 +279,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.masters = Masters()
         self.calibrated.clear()
         self.quality.clear()
-        self.stack_result = None
+        self.stack.result = None
         self._fill_table()
         self._update_lists()
         n = len(self.library.files)
@@ -438,11 +375,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.compare_light.clear()
         for f in lights:
             self.compare_light.addItem(f.name, f.path)
-        self.stack_group.clear()
-        for (obj, band), fs in (lib.lights() if lib else {}).items():
-            self.stack_group.addItem(
-                f"{obj or '?'} / {band or 'no filter'} ({len(fs)})", [f.path for f in fs]
-            )
+        self.stack.set_groups(lib.lights() if lib else {})
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -452,8 +385,7 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.dark_button.setEnabled(idle and bool(lib and lib.of_kind("dark")))
         self.flat_button.setEnabled(idle and bool(lib and lib.of_kind("flat")))
         self.calibrate_button.setEnabled(idle and bool(lib and lib.of_kind("light")))
-        self.stack_button.setEnabled(idle and bool(self.calibrated))
-        self.save_button.setEnabled(idle and self.stack_result is not None)
+        self.stack.set_enabled(idle, bool(self.calibrated))
 
     def _view_row(self, row: int, column: int) -> None:
         if self.library is not None and 0 <= row < len(self.library.files):
@@ -626,80 +558,3 @@ class CalibrationPanel(QtWidgets.QWidget):
             "calibrating (preview)",
             lambda f: self._show(f.data, f.header, f"{os.path.basename(path)} (after)"),
         )
-
-    def build_stack(self) -> None:
-        """Step 5: the calibrated lights of the group, stacked by the streaming engine
-        ``skyglass stack`` uses, from the files step 4 wrote (memory independent of
-        their number)."""
-        from skyglass.processing.calibration.combine import CombineOptions
-        from skyglass.processing.calibration.stacking import stack_files
-
-        wanted = self.stack_group.currentData() or []
-        files = [self.written[p] for p in wanted if p in self.calibrated and p in self.written]
-        if not files:
-            self._error("Calibrate the lights of this group first (step 4).")
-            return
-        method = self.stack_method.currentData()
-        options = CombineOptions(method=method, scale=self.stack_match.currentData())
-        align, interp = self.stack_align.currentData(), self.stack_interp.currentData()
-        workdir = os.path.dirname(files[0])
-        best = self.stack_best.value() or None
-        known = dict(self.quality)
-
-        def work(progress):
-            from skyglass.processing.calibration.nightlog import frame_quality
-            from skyglass.processing.calibration.selection import select
-
-            qualities = []
-            for i, path in enumerate(files):  # each file measured once, then remembered
-                quality = known.get(os.path.abspath(path))
-                if quality is None:
-                    report(progress, 0.3 * i / len(files), f"measuring {os.path.basename(path)}")
-                    quality = frame_quality(path)
-                qualities.append(quality)
-            kept, left = select(qualities, best) if best else (qualities, [])
-            chosen = [q.path for q in kept] if best else files
-            result = stack_files(
-                chosen,
-                method,
-                align,
-                0,
-                interp,
-                options=options,
-                progress=scaled(progress, 0.3, 1.0),
-                workdir=workdir,
-            )
-            return result, {q.path: q for q in qualities}, left
-
-        def done(outcome):
-            result, measured, left = outcome
-            self.quality.update(measured)
-            self._fill_table()
-            self.stack_result = result
-            out = f"; left out {', '.join(q.name for q, _ in left)}" if left else ""
-            self.status.setText(
-                f"Stack of {result.header['NCOMBINE']} frames: EXPTIME "
-                f"{result.header['EXPTIME']:g} s, total {result.header['TOTEXP']:g} s{out}."
-            )
-            self._show(result.data, result.header, "stack")
-
-        self._run(work, "aligning and stacking", done)
-
-    def _save_stack(self) -> None:
-        if self.stack_result is None:
-            return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Save stack", os.path.join(self.folder.text(), "stack.fits"), "FITS (*.fits)"
-        )
-        if path:
-            self.save_stack(path)
-
-    def save_stack(self, path: str) -> None:
-        """Write the stack (the dialog already asked before replacing a file)."""
-        from skyglass.processing.errors import SkyglassError
-
-        try:
-            self.stack_result.write(path, overwrite=True)
-            self.status.setText(f"Saved {path}.")
-        except SkyglassError as exc:
-            self._error(str(exc))
