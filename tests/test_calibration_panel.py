@@ -53,6 +53,18 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     wait_idle(qtbot, panel)
     assert len(panel.calibrated) == 8
     assert len(os.listdir(tmp_path / "cal")) == 8
+    # Step 4 keeps the files, not the frames (a big night would not fit in memory): After
+    # reads the calibrated light back from the file it wrote.
+    assert all(isinstance(v, str) and os.path.exists(v) for v in panel.calibrated.values())
+    panel.compare_light.setCurrentIndex(0)
+    panel.before.setChecked(True)
+    wait_idle(qtbot, panel)
+    panel.after.setChecked(True)
+    wait_idle(qtbot, panel)
+    shown = window.workspace.current.document
+    assert "(after)" in shown.name
+    written = panel.calibrated[panel.compare_light.currentData()]
+    np.testing.assert_array_equal(shown.image.data[:, :], fits.getdata(written))
 
     panel.stack.group.setCurrentIndex(1)  # V
     panel.stack.build()

@@ -171,9 +171,10 @@ def calibrate_lights(
 ) -> list[str]:
     """Calibrate each light with the right masters and write ``NAME_cal.fits``.
 
-    ``on_frame(path, frame)`` is called with each calibrated frame (the panel keeps them
-    for stacking); returns the paths written. Before any work, no output may be one of
-    the lights or of ``inputs`` (a light named ``a_cal.fits`` beside ``a.fits``).
+    ``on_frame(path, frame)`` is called with each calibrated frame as it is written (the
+    panel shows the first and lists the rest); returns the paths written. Before any work,
+    no output may be one of the lights or of ``inputs`` (a light named ``a_cal.fits``
+    beside ``a.fits``).
 
     ``keep_going``: a light that cannot be calibrated is recorded in ``report_to.failed``
     and the others go on (a night of hundreds must not stop at one bad file).

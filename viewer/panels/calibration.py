@@ -70,7 +70,9 @@ class CalibrationPanel(QtWidgets.QWidget):
         self.written: dict[str, str] = {}
         self.library: NightLibrary | None = None
         self.masters = Masters()
-        self.calibrated: dict[str, object] = {}
+        #: Calibrated lights: raw path -> the file written (frames are not kept in memory:
+        #: a night of hundreds of 4k frames would hold gigabytes).
+        self.calibrated: dict[str, str] = {}
         #: Frame quality of calibrated files (path -> FrameQuality), measured once each.
         self.quality: dict[str, object] = {}
         self.setMinimumWidth(400)
@@ -488,7 +490,13 @@ class CalibrationPanel(QtWidgets.QWidget):
         lights = self._paths("light")
         masters, opts = self.masters, self._cal_options()
         folder = output or self.output.text() or self._output_for(self.folder.text())
-        frames: dict = {}  # filled as each calibrated light is written
+        frames: dict = {}  # raw path -> file written, filled as each light is written
+        first: list = []  # the first calibrated frame, to show; the others are on disk
+
+        def written(path: str, frame) -> None:
+            if not first:
+                first.append(frame)
+            frames[path] = os.path.join(folder, calibrated_name(path))
 
         def work(progress):
             # The panel's own outputs in calibrated/ are replaced when a step is redone.
@@ -499,7 +507,7 @@ class CalibrationPanel(QtWidgets.QWidget):
                 opts,
                 overwrite=True,
                 progress=progress,
-                on_frame=frames.__setitem__,
+                on_frame=written,
             )
             return frames
 
@@ -508,8 +516,7 @@ class CalibrationPanel(QtWidgets.QWidget):
             atomic) and says which; the table lists them."""
             if not frames:
                 return "cancelled; nothing was written."
-            for path in frames:
-                self.written[path] = os.path.join(folder, calibrated_name(path))
+            self.written.update(frames)
             self._fill_table()
             names = ", ".join(calibrated_name(p) for p in frames)
             return (
@@ -517,14 +524,14 @@ class CalibrationPanel(QtWidgets.QWidget):
             )
 
         def done(frames):
-            self.calibrated = frames
-            for path in frames:
-                self.written[path] = os.path.join(folder, calibrated_name(path))
-                self.quality.pop(os.path.abspath(self.written[path]), None)  # rewritten
+            self.calibrated = dict(frames)
+            self.written.update(frames)
+            for out in frames.values():
+                self.quality.pop(os.path.abspath(out), None)  # rewritten
             self._fill_table()
-            first = next(iter(frames.values()))
             self.status.setText(f"{len(frames)} lights calibrated into {folder}.")
-            self._show(first.data, first.header, calibrated_name(next(iter(frames))))
+            shown = first[0]
+            self._show(shown.data, shown.header, calibrated_name(next(iter(frames))))
             self.after.setChecked(True)
 
         self._run(work, "calibrating lights", done, kept)
@@ -542,9 +549,13 @@ class CalibrationPanel(QtWidgets.QWidget):
         path = self.compare_light.currentData()
         if not path:
             return
-        if path in self.calibrated:
-            f = self.calibrated[path]
-            self._show(f.data, f.header, f"{os.path.basename(path)} (after)")
+        if path in self.calibrated:  # read back from the file step 4 wrote
+            written = self.calibrated[path]
+            self._run(
+                lambda progress: read_frame(written),
+                "reading the calibrated light",
+                lambda f: self._show(f.data, f.header, f"{os.path.basename(path)} (after)"),
+            )
             return
         from skyglass.processing.calibration.pipeline import calibrate_one
 
