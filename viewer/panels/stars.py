@@ -34,7 +34,25 @@ SHOWN = (
 )
 
 
-def _fmt(value) -> str:
+#: Decimals a column is shown with (positions to a hundredth of a pixel, as DS9 and
+#: AstroImageJ list them; sky positions to 0.004"; magnitudes to a millimag); the others
+#: keep six significant digits.
+DECIMALS = {
+    "x": 2,
+    "y": 2,
+    "ra": 6,
+    "dec": 6,
+    "mag": 3,
+    "ap_mag": 3,
+    "ap_mag_err": 3,
+    "snr": 1,
+    "fwhm": 2,
+    "fwhm_arcsec": 2,
+    "roundness": 2,
+}
+
+
+def _fmt(value, decimals: int | None = None) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else ""
     if isinstance(value, (int, np.integer)):
@@ -45,6 +63,8 @@ def _fmt(value) -> str:
         return str(value)
     if not math.isfinite(v):
         return ""
+    if decimals is not None:
+        return f"{v:.{decimals}f}"
     return f"{v:.6f}" if abs(v) < 1000 and v != int(v) and abs(v) > 1e-3 else f"{v:.6g}"
 
 
@@ -249,7 +269,7 @@ class StarsPanel(QtWidgets.QWidget):
         for r in range(len(t)):
             for c, name in enumerate(cols):
                 value = t[name][r]
-                item = _NumericItem(_fmt(value))
+                item = _NumericItem(_fmt(value, DECIMALS.get(name)))
                 item.setData(
                     QtCore.Qt.ItemDataRole.UserRole,
                     float(value) if not isinstance(value, (bool, np.bool_)) else int(value),
