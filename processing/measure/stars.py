@@ -106,8 +106,6 @@ def detect_stars(
         roundness, sharpness, npix, saturated, snr. ``meta`` holds the background level,
         noise, the FWHM used and the threshold.
     """
-    import sep
-
     opts = (options or StarOptions()).validated()
     report(progress, 0.0, "background")
     # One private float32 copy is worked on; ``data`` itself is only read at the stars
@@ -139,72 +137,19 @@ def detect_stars(
         sub, objs, ids, segmap, unusable, bkg, saturation, opts.fwhm or fwhm
     )
     fwhm = opts.fwhm or measured
-    sigma = fwhm / GAUSS
-    x, y = windowed_centroids(sub, x0, y0, sigma)
-    # Peaks split from one blend keep their peak positions: a window as wide as the PSF
-    # would pull each toward the pair's common centre.
-    split = np.bincount(ids)[ids] > 1
-    # So do sources the window walked away from by more than half a FWHM: a star cut by
-    # the image's edge, or pulled toward a brighter neighbour.
-    walked = np.hypot(x - x0, y - y0) > 0.5 * fwhm
-    ny, nx = data.shape
-    # A window walking off the image: a star centred outside, seen by its wing.
-    # (Unless its brightest pixel is inside the border: a star centred just inside.)
-    off_image = ((x < -0.5) | (x > nx - 0.5) | (y < -0.5) | (y > ny - 0.5)) & _peak_on_border(
-        sub, x0, y0
-    )
-    keep_peak = split | walked | ~np.isfinite(x) | ~np.isfinite(y)
-    x[keep_peak], y[keep_peak] = x0[keep_peak], y0[keep_peak]
-    fw, roundness, sharpness, peak = core_shapes(sub, x, y, fwhm)
+    x, y, split, off_image = _centres(sub, x0, y0, ids, fwhm)
     radius = max(2.0, 1.5 * fwhm)
     gain = header_number(header, "GAIN") or 0.0
-    flux, flux_err, _ = sep.sum_circle(
-        sub,
-        x,
-        y,
-        radius,
-        err=bkg.global_rms,
-        gain=gain if gain > 0 else None,
-        mask=bad,
-    )
-    # Cosmic rays and hot pixels the cleaning left: far sharper than the PSF, or a streak
-    # (very elongated). A core fit that failed (a neighbour's light in the stamp: NaN) is
-    # no reason to drop a source; widths out of range are judged on the profile fit.
-    real = (
-        ~(fw < 0.45 * fwhm)
-        & (sharpness < 0.9)
-        & (roundness < 0.8)
-        & (objs["npix"] >= opts.min_area)
-    )
-    inside = (x >= -0.5) & (x < data.shape[1] - 0.5) & (y >= -0.5) & (y < data.shape[0] - 0.5)
-    keep = real & inside & ~off_image & np.isfinite(x) & np.isfinite(y)
-    cxi = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, data.shape[1] - 1)
-    cyi = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, data.shape[0] - 1)
-    raw_peak = np.nanmax(stamps_around(data, x, y, 1)[0], axis=(1, 2))
-    saturated = (raw_peak >= 0.98 * saturation) if saturation else np.zeros(len(x), bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        keep &= flux / flux_err >= opts.min_snr
-    order = np.argsort(-flux[keep])
-    idx = np.nonzero(keep)[0][order]
-    if opts.min_separation > 0 and idx.size > 1:
-        idx = _min_separation(x, y, idx, opts.min_separation)
+    measures = _measure(sub, x, y, fwhm, radius, bkg.global_rms, gain, bad)
+    flux, flux_err, peak, roundness, sharpness, _ = measures
+    saturated = _saturated(data, x, y, saturation)
+    idx = _kept(objs, x, y, measures, off_image, opts, fwhm, sub.shape)
     profiles = fit_profiles(sub, x[idx], y[idx], measured, beta, segmap, ids[idx], unusable)
-    # A peak split from a blend is a star only if a star's profile fits it (noise on a
-    # glow, or several faint stars, make peaks too: 350 false ones on the crowded field).
-    real_peak = ~(split[idx] & profiles.poor)
-    # Far sharper than the PSF (cosmic-ray hits of several pixels), or best fitted by a
-    # profile 4x wider than the image's or 0.4x as wide (a spectrum's trace, a galaxy):
-    # not stars.
-    star_like = (
-        ~(profiles.fwhm < 0.5 * measured) & ~(profiles.fwhm > MAX_STAR_FWHM) & ~profiles.off_grid
-    )
-    keep_fit = real_peak & star_like
-    if psf_stars == 0:
-        # Not one compact isolated source in the image (a spectrum, nebulosity, a flat):
-        # only detections a point-source profile fits well are stars.
-        keep_fit &= ~profiles.poor
+    keep_fit = _star_like(profiles, split[idx], measured, psf_stars)
     idx = idx[keep_fit]
     profiles = profiles.subset(keep_fit)
+    cxi = np.clip(np.round(np.nan_to_num(x)).astype(int), 0, data.shape[1] - 1)
+    cyi = np.clip(np.round(np.nan_to_num(y)).astype(int), 0, data.shape[0] - 1)
     ny, nx = data.shape
     stars = {
         "x": x[idx],
@@ -257,6 +202,90 @@ def detect_stars(
 #: A field where at least this share of the stars are blends gets a second look for
 #: stars hidden by brighter neighbours (a cluster core; not a sparse field: no cost there).
 CROWDED = 0.10
+
+
+def _centres(sub: np.ndarray, x0: np.ndarray, y0: np.ndarray, ids: np.ndarray, fwhm: float):
+    """``(x, y, split, off_image)``: windowed centroids where they can be trusted, else the
+    detected peaks; which sources were split from a blend; which lie outside the image."""
+    x, y = windowed_centroids(sub, x0, y0, fwhm / GAUSS)
+    # Peaks split from one blend keep their peak positions: a window as wide as the PSF
+    # would pull each toward the pair's common centre.
+    split = np.bincount(ids)[ids] > 1
+    # So do sources the window walked away from by more than half a FWHM: a star cut by
+    # the image's edge, or pulled toward a brighter neighbour.
+    walked = np.hypot(x - x0, y - y0) > 0.5 * fwhm
+    ny, nx = sub.shape
+    # A window walking off the image: a star centred outside, seen by its wing.
+    # (Unless its brightest pixel is inside the border: a star centred just inside.)
+    off_image = ((x < -0.5) | (x > nx - 0.5) | (y < -0.5) | (y > ny - 0.5)) & _peak_on_border(
+        sub, x0, y0
+    )
+    keep_peak = split | walked | ~np.isfinite(x) | ~np.isfinite(y)
+    x[keep_peak], y[keep_peak] = x0[keep_peak], y0[keep_peak]
+    return x, y, split, off_image
+
+
+def _measure(sub, x, y, fwhm: float, radius: float, noise: float, gain: float, bad):
+    """``(flux, flux_err, peak, roundness, sharpness, core FWHM)`` of every source:
+    aperture sums (sep) and core shapes (the core FWHM is for the cosmic-ray cut)."""
+    import sep
+
+    fw, roundness, sharpness, peak = core_shapes(sub, x, y, fwhm)
+    flux, flux_err, _ = sep.sum_circle(
+        sub, x, y, radius, err=noise, gain=gain if gain > 0 else None, mask=bad
+    )
+    return flux, flux_err, peak, roundness, sharpness, fw
+
+
+def _saturated(data, x, y, saturation: float | None) -> np.ndarray:
+    """Sources whose brightest raw pixel reaches 98 % of the saturation level."""
+    if not saturation:
+        return np.zeros(len(x), bool)
+    raw_peak = np.nanmax(stamps_around(data, x, y, 1)[0], axis=(1, 2))
+    return raw_peak >= 0.98 * saturation
+
+
+def _kept(objs, x, y, measures, off_image, opts: StarOptions, fwhm: float, shape) -> np.ndarray:
+    """Indices of the sources that may be stars, brightest first: not a cosmic ray or hot
+    pixel the cleaning left, inside the image, bright enough, apart enough."""
+    flux, flux_err, _, roundness, sharpness, fw = measures
+    # Far sharper than the PSF, or a streak (very elongated). A core fit that failed (a
+    # neighbour's light in the stamp: NaN) is no reason to drop a source; widths out of
+    # range are judged on the profile fit.
+    real = (
+        ~(fw < 0.45 * fwhm)
+        & (sharpness < 0.9)
+        & (roundness < 0.8)
+        & (objs["npix"] >= opts.min_area)
+    )
+    ny, nx = shape
+    inside = (x >= -0.5) & (x < nx - 0.5) & (y >= -0.5) & (y < ny - 0.5)
+    keep = real & inside & ~off_image & np.isfinite(x) & np.isfinite(y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        keep &= flux / flux_err >= opts.min_snr
+    idx = np.nonzero(keep)[0][np.argsort(-flux[keep])]
+    if opts.min_separation > 0 and idx.size > 1:
+        idx = _min_separation(x, y, idx, opts.min_separation)
+    return idx
+
+
+def _star_like(profiles, split: np.ndarray, measured: float, psf_stars: int) -> np.ndarray:
+    """Which fitted sources are stars by their profile."""
+    # A peak split from a blend is a star only if a star's profile fits it (noise on a
+    # glow, or several faint stars, make peaks too: 350 false ones on the crowded field).
+    real_peak = ~(split & profiles.poor)
+    # Far sharper than the PSF (cosmic-ray hits of several pixels), or best fitted by a
+    # profile 4x wider than the image's or 0.4x as wide (a spectrum's trace, a galaxy):
+    # not stars.
+    star_like = (
+        ~(profiles.fwhm < 0.5 * measured) & ~(profiles.fwhm > MAX_STAR_FWHM) & ~profiles.off_grid
+    )
+    keep = real_peak & star_like
+    if psf_stars == 0:
+        # Not one compact isolated source in the image (a spectrum, nebulosity, a flat):
+        # only detections a point-source profile fits well are stars.
+        keep &= ~profiles.poor
+    return keep
 
 
 def _peak_on_border(sub: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
