@@ -58,14 +58,14 @@ def _reader(path: str):
     return lambda a, b: data[a:b]
 
 
-def level_file(path: str) -> tuple[float, float]:
-    """Task: a frame's sky level and spread (:func:`~.combine.frame_level`), read from
+def level_file(path: str, spread: bool = True) -> tuple[float, float]:
+    """Task: a frame's sky level and spread (:func:`~.normalise.frame_level`), read from
     its file as the in-process stack measures it (before it moves)."""
-    from skyglass.processing.calibration.combine import frame_level
+    from skyglass.processing.calibration.normalise import frame_level
     from skyglass.processing.calibration.stacking import file_rows, load
 
     rows = file_rows(path)
-    return frame_level(rows if rows is not None else load(path))
+    return frame_level(rows if rows is not None else load(path), spread)
 
 
 def combine_band(plan: tuple, r0: int, r1: int) -> np.ndarray:
@@ -135,7 +135,7 @@ def stack_on(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Register and combine on ``executor``; returns ``(stack, matrices)``, the same
     values as the in-process engine (float32 rounding for rotated frames)."""
-    from skyglass.processing.calibration.combine import normalisation
+    from skyglass.processing.calibration.normalise import normalisation
     from skyglass.processing.executors import gather
 
     if align != "none":  # the reference is not a task
@@ -148,7 +148,7 @@ def stack_on(
         gather(
             executor,
             level_file,
-            [(f,) for f in files],
+            [(f, options.scale == "offset-scale") for f in files],
             levels.__setitem__,
             progress=scaled(progress, 0.4, 0.4),
             message=lambda done: f"measured {done} of {len(files)} sky levels",

@@ -209,7 +209,7 @@ def master_flat(
             scale,
             im.name,
         )
-        from skyglass.processing.calibration.combine import frame_medians
+        from skyglass.processing.calibration.normalise import frame_medians
 
         level = float(frame_medians([corrected])[0])
         if not np.isfinite(level) or level <= 0:

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skyglass.processing.calibration.normalise import (
+    NORMALISATIONS,
+    frame_level,
+    normalisation,
+)
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
 from skyglass.processing.progress import ProgressCallback, report
 
 METHODS = ("mean", "median", "sum", "sigma-clip", "minmax")
-#: How frames can be matched before combining (``CombineOptions.scale``).
-NORMALISATIONS = ("median", "offset", "offset-scale")
 #: Bytes of stacked float32 values per chunk (per thread).
 CHUNK_BYTES = 48 * 1024 * 1024
 
@@ -103,67 +106,6 @@ def check_shapes(frames: Sequence, names: Sequence[str] | None = None) -> tuple[
             + "; combine frames of one size."
         )
     return first
-
-
-def frame_medians(frames: Sequence) -> np.ndarray:
-    """Median of each frame, from a grid sample (fast on large frames)."""
-    return np.array([frame_level(f)[0] for f in frames])
-
-
-def frame_level(frame) -> tuple[float, float]:
-    """``(median, spread)`` of a frame from a grid sample of 2 million pixels: the spread
-    is 1.4826 x the median absolute deviation (the noise for a sky-dominated frame).
-    NaN when the frame has no finite pixel."""
-    from skyglass.processing.display.limits import grid_sample
-
-    sample = grid_sample(frame, 2_000_000)
-    if sample.size == 0:
-        return math.nan, math.nan
-    median = float(np.median(sample))
-    return median, float(1.4826 * np.median(np.abs(sample - median)))
-
-
-def normalisation(
-    levels: Sequence[tuple[float, float]], how: str, names: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame ``(factors, offsets)``: ``frame * factor + offset`` is what is combined.
-
-    Parameters
-    ----------
-    levels : sequence of (median, spread)
-        Each frame's :func:`frame_level`.
-    how : str
-        One of :data:`NORMALISATIONS` (see :class:`CombineOptions`).
-    names : sequence of str
-        For the error naming the frames that cannot be matched.
-    """
-    med = np.array([m for m, _ in levels], np.float64)
-    spread = np.array([s for _, s in levels], np.float64)
-    factors, offsets = np.ones(len(med)), np.zeros(len(med))
-    if how == "median":
-        _refuse(~np.isfinite(med) | (med == 0), names, "cannot scale to a common median: "
-                "median is 0 or undefined in {}.")  # fmt: skip
-        factors = np.mean(med) / med
-    elif how == "offset":
-        _refuse(~np.isfinite(med), names, "cannot match sky levels: no finite pixel in {}.")
-        offsets = np.median(med) - med
-    elif how == "offset-scale":
-        _refuse(~np.isfinite(med) | ~np.isfinite(spread) | (spread <= 0), names,
-                "cannot match sky levels and spreads: the spread is 0 or undefined in {} "
-                "(a constant frame? use --normalize offset).")  # fmt: skip
-        factors = np.median(spread) / spread
-        offsets = np.median(med) - med * factors
-    else:
-        raise InvalidParameterError(f"unknown normalisation {how!r}.")
-    return factors.astype(np.float32), offsets.astype(np.float32)
-
-
-def _refuse(bad: np.ndarray, names: Sequence[str], message: str) -> None:
-    """Raise ``message`` naming the frames where ``bad`` is True, if any."""
-    if bad.any():
-        raise SkyglassError(
-            message.format(", ".join(n for n, b in zip(names, bad, strict=True) if b))
-        )
 
 
 def _reduce(stack: np.ndarray, opts: CombineOptions) -> np.ndarray:
@@ -394,7 +336,9 @@ def combine(
     factors = offsets = None
     if normalise is None and opts.scale is not None:
         normalise = normalisation(
-            [frame_level(f) for f in frames], opts.scale, _names(frames, names)
+            [frame_level(f, spread=opts.scale == "offset-scale") for f in frames],
+            opts.scale,
+            _names(frames, names),
         )
     if normalise is not None:
         factors, offsets = (np.asarray(v, np.float32) for v in normalise)

@@ -25,12 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.io import fits
 
-from skyglass.processing.calibration.combine import (
-    CombineOptions,
-    combine,
-    frame_level,
-    normalisation,
-)
+from skyglass.processing.calibration.combine import CombineOptions, combine
+from skyglass.processing.calibration.normalise import frame_level, normalisation
 from skyglass.processing.errors import InvalidParameterError, SkyglassError
 from skyglass.processing.io.frame import Frame
 from skyglass.processing.progress import ProgressCallback, report, scaled
@@ -279,7 +275,9 @@ def stack_files(
         if rows is None and data is None:
             data = load(info.path)
         if opts.scale is not None:
-            levels[i] = frame_level(data if data is not None else rows)
+            levels[i] = frame_level(
+                data if data is not None else rows, spread=opts.scale == "offset-scale"
+            )
         if rows is None:  # written band by band into the temporary file, in this thread
             store = temporary()
             rows = store.reserve()
