@@ -7,6 +7,7 @@ positions (0-based x, y), or None for a nonlinear warp, so the WCS can follow.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -138,21 +139,16 @@ def projective(
         cval=np.nan,
         preserve_range=True,
     ).astype(np.float32)
+    mask = partial(warp, inverse_map=tform.inverse, output_shape=shape, order=0, cval=1.0)
+    return _nan_follows(out, bad, mask), None
+
+
+def _nan_follows(out: np.ndarray, bad: np.ndarray, warp_mask) -> np.ndarray:
+    """``out`` with NaN wherever the input's NaN pixels (``bad``) land; ``warp_mask`` moves
+    the mask as the image was moved (nearest neighbour)."""
     if bad.any():
-        nan = (
-            warp(
-                bad.astype(np.float32),
-                tform.inverse,
-                output_shape=shape,
-                order=0,
-                mode="constant",
-                cval=1.0,
-                preserve_range=True,
-            )
-            > 0
-        )
-        out[nan] = np.nan
-    return out, None
+        out[warp_mask(bad.astype(np.float32), preserve_range=True) > 0] = np.nan
+    return out
 
 
 def perspective(
@@ -199,20 +195,8 @@ def swirl(
     out = sk_swirl(
         filled, center=c, strength=strength, radius=radius, preserve_range=True, mode="edge"
     ).astype(np.float32)
-    if bad.any():
-        nan = (
-            sk_swirl(
-                bad.astype(np.float32),
-                center=c,
-                strength=strength,
-                radius=radius,
-                order=0,
-                preserve_range=True,
-            )
-            > 0
-        )
-        out[nan] = np.nan
-    return out, None
+    mask = partial(sk_swirl, center=c, strength=strength, radius=radius, order=0)
+    return _nan_follows(out, bad, mask), None
 
 
 def lens_distortion(
