@@ -10,74 +10,8 @@ from PySide6 import QtCore, QtWidgets
 
 from skyglass.processing.errors import SkyglassError
 from skyglass.viewer.dialogs.profile import ProfileDialog
+from skyglass.viewer.panels.catalogue_view import fill_catalogue
 from skyglass.viewer.panels.job_bar import JobBar
-
-SHOWN = (
-    "id",
-    "x",
-    "y",
-    "ra",
-    "dec",
-    "mag",
-    "flux",
-    "snr",
-    "fwhm",
-    "fwhm_arcsec",
-    "roundness",
-    "peak",
-    "saturated",
-    "blended",
-    "edge",
-    "poor_fit",
-    "ap_mag",
-    "ap_mag_err",
-)
-
-
-#: Decimals a column is shown with (positions to a hundredth of a pixel, as DS9 and
-#: AstroImageJ list them; sky positions to 0.004"; magnitudes to a millimag); the others
-#: keep six significant digits.
-DECIMALS = {
-    "x": 2,
-    "y": 2,
-    "ra": 6,
-    "dec": 6,
-    "mag": 3,
-    "ap_mag": 3,
-    "ap_mag_err": 3,
-    "snr": 1,
-    "fwhm": 2,
-    "fwhm_arcsec": 2,
-    "roundness": 2,
-}
-
-
-def _fmt(value, decimals: int | None = None) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else ""
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(v):
-        return ""
-    if decimals is not None:
-        return f"{v:.{decimals}f}"
-    return f"{v:.6f}" if abs(v) < 1000 and v != int(v) and abs(v) > 1e-3 else f"{v:.6g}"
-
-
-class _NumericItem(QtWidgets.QTableWidgetItem):
-    """Sorts by number, not by text."""
-
-    def __lt__(self, other):  # noqa: D105
-        a = self.data(QtCore.Qt.ItemDataRole.UserRole)
-        b = other.data(QtCore.Qt.ItemDataRole.UserRole)
-        try:
-            return float(a) < float(b)
-        except (TypeError, ValueError):
-            return str(a) < str(b)
 
 
 class StarsPanel(QtWidgets.QWidget):
@@ -256,29 +190,7 @@ class StarsPanel(QtWidgets.QWidget):
         self.catalogChanged.emit()
 
     def _fill_table(self) -> None:
-        t = self.catalog
-        self.table.setSortingEnabled(False)
-        self.table.clear()
-        if t is None:
-            self.table.setRowCount(0)
-            return
-        cols = [c for c in SHOWN if c in t.colnames]
-        self.table.setColumnCount(len(cols))
-        self.table.setHorizontalHeaderLabels(cols)
-        self.table.setRowCount(len(t))
-        for r in range(len(t)):
-            for c, name in enumerate(cols):
-                value = t[name][r]
-                item = _NumericItem(_fmt(value, DECIMALS.get(name)))
-                item.setData(
-                    QtCore.Qt.ItemDataRole.UserRole,
-                    float(value) if not isinstance(value, (bool, np.bool_)) else int(value),
-                )
-                if c == 0:
-                    item.setData(QtCore.Qt.ItemDataRole.UserRole + 1, r)
-                self.table.setItem(r, c, item)
-        self.table.setSortingEnabled(True)
-        self.table.resizeColumnsToContents()
+        fill_catalogue(self.table, self.catalog)
 
     def _row_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
