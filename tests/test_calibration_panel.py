@@ -56,10 +56,14 @@ def test_click_through_every_step(qtbot, window, demo_night, tmp_path):
     # Step 4 keeps the files, not the frames (a big night would not fit in memory): After
     # reads the calibrated light back from the file it wrote.
     assert all(isinstance(v, str) and os.path.exists(v) for v in panel.calibrated.values())
+    tabs = panel.steps.tabBar()  # the "4 Calibrate" page, where Before/After are
+    qtbot.mouseClick(tabs, QtCore.Qt.MouseButton.LeftButton, pos=tabs.tabRect(3).center())
+    assert panel.steps.currentIndex() == 3
     panel.compare_light.setCurrentIndex(0)
-    panel.before.setChecked(True)
+    qtbot.mouseClick(panel.before, QtCore.Qt.MouseButton.LeftButton)
     wait_idle(qtbot, panel)
-    panel.after.setChecked(True)
+    assert "(before)" in window.workspace.current.document.name
+    qtbot.mouseClick(panel.after, QtCore.Qt.MouseButton.LeftButton)
     wait_idle(qtbot, panel)
     shown = window.workspace.current.document
     assert "(after)" in shown.name

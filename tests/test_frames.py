@@ -175,34 +175,53 @@ def test_regions_are_each_frames_data_drawn_by_the_canvas(window, demo_night):
     assert window.workspace.current.regions[0].center.x == pytest.approx(23.0)
 
 
-def test_tiles_show_each_frames_regions_mask_and_stars(qtbot, window, demo_night):
+def test_tiles_show_each_frames_regions_mask_and_stars(qtbot, window, demo_night, tmp_path):
     """As DS9's tile mode: every tile draws its own frame's regions and catalogue (and
-    mask); a region dragged on a tile, or added while tiled, is that frame's data."""
-    from regions import CirclePixelRegion, PixCoord
+    mask); a region dragged on a tile, or loaded while tiled, is that frame's data."""
+    from unittest.mock import patch
 
+    from gui_actions import button, click_image
+    from PySide6 import QtWidgets
+
+    left = QtCore.Qt.MouseButton.LeftButton
     window.files.open_file(demo_night.lights[0])
     window.files.open_file(demo_night.lights[1], new_frame=True)
-    window.panels["regions"].add_region(CirclePixelRegion(PixCoord(20, 30), 5.0))
+    window.show_docks("regions")
+    regions_panel = window.panels["regions"]
+    qtbot.mouseClick(regions_panel.tool_buttons["circle"], left)
+    click_image(qtbot, window.canvas, 20.0, 30.0)
+    qtbot.keyClick(window.canvas, QtCore.Qt.Key.Key_Escape)  # back to Pointer, as in DS9
+    assert not regions_panel.tool_buttons["circle"].isChecked()
     window.show_docks("stars")
-    window.panels["stars"].detect()
+    qtbot.mouseClick(window.panels["stars"].detect_button, left)
     qtbot.waitUntil(lambda: window.panels["stars"].job is None, timeout=30000)
     second = window.workspace.frames[1]
-    assert second.catalog is not None and len(second.catalog) > 5
-    window.frames.set_tile(True)
+    assert len(second.regions) == 1 and second.catalog is not None and len(second.catalog) > 5
+    window.menus["tile"].trigger()
     (_, first_canvas, first), (_, second_canvas, state) = window.frames.tiles
     assert state is second
-    regions = window.frames.tile_regions
-    assert len(regions[second_canvas].items) == 1 and regions[first_canvas].items == []
+    tiles = window.frames.tile_regions
+    assert len(tiles[second_canvas].items) == 1 and tiles[first_canvas].items == []
     assert len(second_canvas.stars_item.data) == len(second.catalog)
     assert len(first_canvas.stars_item.data) == 0
-    # A region added to the first frame while tiled appears on its tile.
-    window.workspace.set_regions([CirclePixelRegion(PixCoord(40, 40), 4.0)], first)
-    assert len(regions[first_canvas].items) == 1
     # Dragged on the second tile: the second frame's region moves.
-    item = regions[second_canvas].items[0].item
+    item = tiles[second_canvas].items[0].item
+    center = second.regions[0].center.x
     item.setPos(item.pos() + QtCore.QPointF(3, 0))
     item.sigRegionChangeFinished.emit(item)
-    assert second.regions[0].center.x == pytest.approx(23.0)
-    # A mask on the first frame shows on its tile only.
-    window.workspace.set_mask(np.ones((256, 256), bool), "all", first)
+    assert second.regions[0].center.x == pytest.approx(center + 3.0)
+    # Click the first tile, open a region file for it: it appears on that tile only.
+    click_image(qtbot, first_canvas, 100.0, 100.0)
+    assert window.workspace.current is first
+    reg = tmp_path / "one.reg"
+    reg.write_text("image\ncircle(40,40,4)\n")
+    answer = (str(reg), "DS9 regions (*.reg)")
+    with patch.object(QtWidgets.QFileDialog, "getOpenFileName", return_value=answer):
+        qtbot.mouseClick(button(regions_panel, "Open .reg..."), left)
+    assert len(first.regions) == 1 and len(tiles[first_canvas].items) == 1
+    assert len(tiles[second_canvas].items) == 1
+    # Mask inside it: shown on the first tile, not the second.
+    regions_panel.list.setCurrentRow(0)
+    qtbot.mouseClick(button(regions_panel, "Mask inside"), left)
+    assert first.document.mask is not None and first.document.mask.any()
     assert first_canvas._mask is not None and second_canvas._mask is None

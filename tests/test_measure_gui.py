@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.table import Table
+from gui_actions import button, click_image
 from PySide6 import QtCore, QtWidgets
 
 
@@ -389,10 +390,13 @@ def test_a_colour_images_mask_edits_are_undone_too(qtbot, window, tmp_path):
     window.files.open_file(str(png))
     doc = window.workspace.current.document
     assert doc.composite
+    window.show_docks("regions")
     panel = window.panels["regions"]
-    panel.tool_buttons["circle"].setChecked(True)
-    window.canvas.clicked.emit(40.0, 30.0)
-    panel.mask_inside()
+    left = QtCore.Qt.MouseButton.LeftButton
+    qtbot.mouseClick(panel.tool_buttons["circle"], left)
+    click_image(qtbot, window.canvas, 40.0, 30.0)
+    assert len(window.workspace.current.regions) == 1
+    qtbot.mouseClick(button(panel, "Mask inside"), left)
     inside = doc.mask.copy()
     assert inside.shape == (60, 80) and inside.any()
     assert window.menus["undo"].isEnabled()
