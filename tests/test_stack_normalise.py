@@ -131,3 +131,14 @@ def test_a_constant_frame_cannot_be_scaled(tmp_path, skyglass_cli):
         "--normalize", "offset",
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
+    # A frame with no value at all is named as such, for either matching.
+    empty = tmp_path / "empty.fits"
+    fits.PrimaryHDU(np.full((SIZE, SIZE), np.nan, np.float32)).writeto(empty)
+    for how in ("offset", "offset-scale"):
+        run = skyglass_cli(
+            "stack", *paths, empty, "-o", tmp_path / "z.fits", "--align", "none",
+            "--normalize", how,
+        )  # fmt: skip
+        assert run.returncode == 2
+        assert "no finite pixel in empty.fits" in run.stderr
+    assert not (tmp_path / "z.fits").exists()

@@ -53,21 +53,20 @@ def normalisation(
     med = np.array([m for m, _ in levels], np.float64)
     spread = np.array([s for _, s in levels], np.float64)
     factors, offsets = np.ones(len(med)), np.zeros(len(med))
+    if how not in NORMALISATIONS:
+        raise InvalidParameterError(f"unknown normalisation {how!r}.")
     if how == "median":
         _refuse(~np.isfinite(med) | (med == 0), names, "cannot scale to a common median: "
                 "median is 0 or undefined in {}.")  # fmt: skip
         factors = np.mean(med) / med
-    elif how == "offset":
-        _refuse(~np.isfinite(med), names, "cannot match sky levels: no finite pixel in {}.")
-        offsets = np.median(med) - med
-    elif how == "offset-scale":
-        _refuse(~np.isfinite(med) | ~np.isfinite(spread) | (spread <= 0), names,
-                "cannot match sky levels and spreads: the spread is 0 or undefined in {} "
-                "(a constant frame? use --normalize offset).")  # fmt: skip
-        factors = np.median(spread) / spread
-        offsets = np.median(med) - med * factors
     else:
-        raise InvalidParameterError(f"unknown normalisation {how!r}.")
+        _refuse(~np.isfinite(med), names, "cannot match sky levels: no finite pixel in {}.")
+        if how == "offset-scale":
+            _refuse(~np.isfinite(spread) | (spread <= 0), names,
+                    "cannot match sky levels and spreads: the spread is 0 in {} "
+                    "(a constant frame? use --normalize offset).")  # fmt: skip
+            factors = np.median(spread) / spread
+        offsets = np.median(med) - med * factors
     return factors.astype(np.float32), offsets.astype(np.float32)
 
 
